@@ -1,0 +1,8 @@
+package dev.krafter.relay.apikey;
+
+/** The key store could not answer (database down, timeout): a temporary condition for SMTP. */
+public class StoreException extends RuntimeException {
+    public StoreException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}
