@@ -1,0 +1,90 @@
+package dev.krafter.relay.server;
+
+import java.io.FileNotFoundException;
+
+import javax.jms.ConnectionFactory;
+
+import org.apache.activemq.store.PersistenceAdapter;
+import org.apache.activemq.store.kahadb.KahaDBPersistenceAdapter;
+import org.apache.commons.configuration2.ex.ConfigurationException;
+import org.apache.james.queue.activemq.ActiveMQConfiguration;
+import org.apache.james.queue.activemq.ActiveMQMailQueueFactory;
+import org.apache.james.queue.activemq.EmbeddedActiveMQ;
+import org.apache.james.queue.activemq.metric.ActiveMQMetricCollector;
+import org.apache.james.queue.api.MailQueue;
+import org.apache.james.queue.api.MailQueueFactory;
+import org.apache.james.queue.api.ManageableMailQueue;
+import org.apache.james.utils.PropertiesProvider;
+
+import com.google.inject.AbstractModule;
+import com.google.inject.Provides;
+import com.google.inject.Scopes;
+import com.google.inject.Singleton;
+
+/**
+ * James's embedded ActiveMQ mail queue: a single-node persistent queue (KahaDB journal under
+ * var/store/activemq, message bodies as blob files). Upstream's {@code ActiveMQQueueModule} is
+ * not published for 3.8.1, so this is its equivalent, with JMX off (the relay exposes no MBeans).
+ */
+public class DurableQueueModule extends AbstractModule {
+    @Override
+    protected void configure() {
+        bind(PersistenceAdapter.class).to(KahaDBPersistenceAdapter.class);
+        bind(KahaDBPersistenceAdapter.class).in(Scopes.SINGLETON);
+        bind(EmbeddedActiveMQ.class).in(Scopes.SINGLETON);
+        bind(ActiveMQMailQueueFactory.class).in(Scopes.SINGLETON);
+        bind(ActiveMQMetricCollector.class).toInstance(new ActiveMQMetricCollector() {
+            @Override
+            public void start() {
+            }
+
+            @Override
+            public void stop() {
+            }
+
+            @Override
+            public void collectBrokerStatistics() {
+            }
+
+            @Override
+            public void collectQueueStatistics(org.apache.james.queue.api.MailQueueName queueName) {
+            }
+        });
+    }
+
+    @Provides
+    @Singleton
+    ConnectionFactory connectionFactory(EmbeddedActiveMQ embeddedActiveMQ) {
+        return embeddedActiveMQ.getConnectionFactory();
+    }
+
+    @Provides
+    @Singleton
+    MailQueueFactory<? extends ManageableMailQueue> manageableQueues(ActiveMQMailQueueFactory factory) {
+        factory.setUseJMX(false);
+        factory.init();
+        return factory;
+    }
+
+    @Provides
+    @Singleton
+    MailQueueFactory<?> queues(MailQueueFactory<? extends ManageableMailQueue> factory) {
+        return factory;
+    }
+
+    @Provides
+    @Singleton
+    MailQueueFactory<? extends MailQueue> mailQueues(ActiveMQMailQueueFactory factory) {
+        return factory;
+    }
+
+    @Provides
+    @Singleton
+    ActiveMQConfiguration configuration(PropertiesProvider propertiesProvider) throws ConfigurationException {
+        try {
+            return ActiveMQConfiguration.from(propertiesProvider.getConfigurations("activemq"));
+        } catch (FileNotFoundException e) {
+            return ActiveMQConfiguration.getDefault();
+        }
+    }
+}

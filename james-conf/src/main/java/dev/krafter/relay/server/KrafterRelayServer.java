@@ -1,0 +1,76 @@
+package dev.krafter.relay.server;
+
+import org.apache.commons.configuration2.BaseHierarchicalConfiguration;
+import org.apache.james.GuiceJamesServer;
+import org.apache.james.NaiveDelegationStoreModule;
+import org.apache.james.modules.MailetProcessingModule;
+import org.apache.james.modules.protocols.ProtocolHandlerModule;
+import org.apache.james.modules.protocols.SMTPServerModule;
+import org.apache.james.modules.protocols.SmtpGuiceProbe;
+import org.apache.james.modules.server.MailetContainerModule;
+import org.apache.james.modules.server.RawPostDequeueDecoratorModule;
+import org.apache.james.server.core.configuration.Configuration;
+
+import dev.krafter.relay.db.Database;
+
+/**
+ * The relay: James's Guice server with only what an SMTPS submission relay needs — the SMTP
+ * server, the mailet container, the durable queue, DNS, metrics — plus Krafter's module.
+ * No IMAP, POP3, JMAP, LMTP or mailboxes.
+ */
+public final class KrafterRelayServer implements AutoCloseable {
+    private final GuiceJamesServer james;
+    private final Database database;
+
+    private KrafterRelayServer(GuiceJamesServer james, Database database) {
+        this.james = james;
+        this.database = database;
+    }
+
+    public static KrafterRelayServer start(RelaySettings settings) throws Exception {
+        settings.systemProperties().forEach(System::setProperty);
+        Database database = Database.connect(settings.database());
+        try {
+            database.migrate();
+            Configuration configuration = Configuration.builder()
+                .workingDirectory(settings.home().toFile())
+                .configurationPath(new Configuration.ConfigurationPath("file://" + settings.confDir() + "/"))
+                .build();
+            GuiceJamesServer james = GuiceJamesServer.forConfiguration(configuration)
+                .combineWith(
+                    new RelayDataModule(),
+                    new NaiveDelegationStoreModule(),
+                    new MailetProcessingModule(),
+                    new DurableQueueModule(),
+                    new RawPostDequeueDecoratorModule(),
+                    new ProtocolHandlerModule(),
+                    new SMTPServerModule(),
+                    binder -> binder.bind(MailetContainerModule.DefaultProcessorsConfigurationSupplier.class)
+                        .toInstance(BaseHierarchicalConfiguration::new),
+                    new KrafterModule(settings, database));
+            james.start();
+            return new KrafterRelayServer(james, database);
+        } catch (Exception e) {
+            database.close();
+            throw e;
+        }
+    }
+
+    /** The port SMTPS actually listens on (useful with port 0 in tests). */
+    public int smtpsPort() {
+        return james.getProbe(SmtpGuiceProbe.class).getSmtpSslPort().getValue();
+    }
+
+    public Database database() {
+        return database;
+    }
+
+    @Override
+    public void close() {
+        try {
+            james.stop();
+        } finally {
+            database.close();
+        }
+    }
+}

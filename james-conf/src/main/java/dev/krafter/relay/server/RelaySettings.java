@@ -1,0 +1,68 @@
+package dev.krafter.relay.server;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+import dev.krafter.relay.db.DatabaseSettings;
+
+/**
+ * Everything the relay reads from its environment, with the documented defaults (README, "Settings").
+ * The James conf files refer to the derived values as {@code ${sys:krafter.*}} properties, so the
+ * XML stays the one map of the server while deployments configure it with environment variables.
+ */
+public record RelaySettings(Path home, Path confDir, String smtpBindAddress, int smtpPort, Path tlsCert, Path tlsKey,
+                            DatabaseSettings database, Optional<String> sesRegion, Optional<String> sesEndpoint,
+                            Path outboxDir, String unsubscribeMailto, String unsubscribeUrl) {
+
+    public static RelaySettings fromEnvironment(Map<String, String> env) {
+        Path home = Path.of(env.getOrDefault("KRAFTER_HOME", ".")).toAbsolutePath().normalize();
+        Path var = home.resolve("var");
+        return new RelaySettings(
+            home,
+            path(env, "KRAFTER_CONF_DIR", home.resolve("conf")),
+            env.getOrDefault("KRAFTER_SMTP_BIND", "0.0.0.0"),
+            Integer.parseInt(env.getOrDefault("KRAFTER_SMTP_PORT", "465")),
+            path(env, "KRAFTER_TLS_CERT", var.resolve("tls/cert.pem")),
+            path(env, "KRAFTER_TLS_KEY", var.resolve("tls/key.pem")),
+            DatabaseSettings.of(
+                required(env, "KRAFTER_DB_URL"),
+                env.getOrDefault("KRAFTER_DB_USER", "krafter"),
+                env.getOrDefault("KRAFTER_DB_PASSWORD", "")),
+            optional(env, "KRAFTER_SES_REGION"),
+            optional(env, "KRAFTER_SES_ENDPOINT"),
+            path(env, "KRAFTER_OUTBOX_DIR", var.resolve("outbox")),
+            env.getOrDefault("KRAFTER_UNSUBSCRIBE_MAILTO", "unsubscribe@krafter.dev"),
+            env.getOrDefault("KRAFTER_UNSUBSCRIBE_URL", "https://unsubscribe.krafter.dev/u"));
+    }
+
+    /** SES is used when any SES setting is given; otherwise messages go to the local outbox. */
+    public boolean sesConfigured() {
+        return sesRegion.isPresent() || sesEndpoint.isPresent();
+    }
+
+    /** The values the conf files interpolate as ${sys:…}. */
+    public Map<String, String> systemProperties() {
+        return Map.of(
+            "krafter.smtp.bind", smtpBindAddress + ":" + smtpPort,
+            "krafter.tls.cert", "file://" + tlsCert.toAbsolutePath(),
+            "krafter.tls.key", "file://" + tlsKey.toAbsolutePath(),
+            "krafter.delivery", sesConfigured() ? "ses" : "outbox",
+            "krafter.outbox.dir", outboxDir.toAbsolutePath().toString(),
+            "krafter.unsubscribe.mailto", unsubscribeMailto,
+            "krafter.unsubscribe.url", unsubscribeUrl);
+    }
+
+    private static Path path(Map<String, String> env, String name, Path fallback) {
+        return optional(env, name).map(Path::of).orElse(fallback).toAbsolutePath().normalize();
+    }
+
+    private static Optional<String> optional(Map<String, String> env, String name) {
+        return Optional.ofNullable(env.get(name)).filter(v -> !v.isBlank());
+    }
+
+    private static String required(Map<String, String> env, String name) {
+        return optional(env, name).orElseThrow(() -> new IllegalArgumentException(
+            name + " is not set (bin/krafter-relay run sets it for the embedded PostgreSQL)"));
+    }
+}
