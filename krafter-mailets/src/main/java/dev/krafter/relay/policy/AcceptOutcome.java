@@ -1,0 +1,11 @@
+package dev.krafter.relay.policy;
+
+import java.util.UUID;
+
+/** What {@link EmailRecords#accept} answers: recorded and queued under an id, or over the sandbox cap. */
+public sealed interface AcceptOutcome permits AcceptOutcome.Accepted, PolicyViolation {
+
+    /** The email record exists (status {@code queued}) and the enqueue callback returned. */
+    record Accepted(UUID emailId) implements AcceptOutcome {
+    }
+}
