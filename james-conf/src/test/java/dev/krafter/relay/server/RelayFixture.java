@@ -1,0 +1,133 @@
+package dev.krafter.relay.server;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+import dev.krafter.relay.apikey.ApiKey;
+import dev.krafter.relay.apikey.ApiKeyStore;
+import dev.krafter.relay.apikey.NewApiKey;
+import dev.krafter.relay.db.TestDatabase;
+
+/**
+ * A real relay for a test class: its own migrated PostgreSQL database, a fresh self-signed
+ * certificate, the repository's conf files, SMTPS on a free loopback port, the outbox (or SES
+ * through {@code KRAFTER_SES_ENDPOINT}) in a temporary home.
+ */
+public final class RelayFixture implements AutoCloseable {
+    private final TestDatabase database;
+    private final Path home;
+    private final RelaySettings settings;
+    private final KrafterRelayServer server;
+    private final ApiKeyStore keys;
+
+    private RelayFixture(Map<String, String> extraEnv) throws Exception {
+        database = TestDatabase.create();
+        home = Files.createTempDirectory("krafter-relay-test");
+        Path root = TestDatabase.repositoryRoot();
+        copyTree(root.resolve("james-conf/conf"), home.resolve("conf"));
+        run(root.resolve("bin/krafter-tls").toString(), home.resolve("var/tls").toString());
+        Map<String, String> env = new HashMap<>();
+        env.put("KRAFTER_HOME", home.toString());
+        env.put("KRAFTER_SMTP_BIND", "127.0.0.1");
+        env.put("KRAFTER_SMTP_PORT", "0");
+        env.put("KRAFTER_DB_URL", database.url());
+        env.put("KRAFTER_DB_USER", database.user());
+        env.put("KRAFTER_DB_PASSWORD", database.password());
+        env.putAll(extraEnv);
+        settings = RelaySettings.fromEnvironment(env);
+        server = KrafterRelayServer.start(settings);
+        keys = new ApiKeyStore(database.database().dataSource(), Duration.ZERO);
+    }
+
+    public static RelayFixture start() throws Exception {
+        return new RelayFixture(Map.of());
+    }
+
+    public static RelayFixture start(Map<String, String> extraEnv) throws Exception {
+        return new RelayFixture(extraEnv);
+    }
+
+    public int port() {
+        return server.smtpsPort();
+    }
+
+    public Path certificate() {
+        return settings.tlsCert();
+    }
+
+    public Path outbox() {
+        return settings.outboxDir();
+    }
+
+    public Path home() {
+        return home;
+    }
+
+    public TestDatabase database() {
+        return database;
+    }
+
+    public ApiKeyStore keys() {
+        return keys;
+    }
+
+    /** A live key allowed to send on both streams. */
+    public String newKey(String account) {
+        return newKey(account, Set.of(ApiKey.SEND_SCOPE), Set.of("transactional", "broadcast")).secret().value();
+    }
+
+    public NewApiKey newKey(String account, Set<String> scopes, Set<String> streams) {
+        return keys.create(account, scopes, streams, false);
+    }
+
+    public SmtpsClient connect() throws IOException {
+        return SmtpsClient.connect(port(), certificate());
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            server.close();
+        } finally {
+            database.close();
+            try (Stream<Path> paths = Files.walk(home)) {
+                paths.sorted((a, b) -> b.compareTo(a)).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> paths = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) paths::iterator) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+    }
+
+    static void run(String... command) {
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(p.getInputStream().readAllBytes());
+            if (p.waitFor() != 0) {
+                throw new IllegalStateException(String.join(" ", command) + " failed: " + output);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
