@@ -1,0 +1,230 @@
+package dev.krafter.relay.policy;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+
+import javax.sql.DataSource;
+
+import dev.krafter.relay.apikey.ApiKey;
+import dev.krafter.relay.apikey.StoreException;
+
+/**
+ * The {@code emails} table: one record per accepted message, and the sandbox's rolling 24-hour cap.
+ *
+ * <p>{@link #accept} runs one transaction: (sandbox only) lock the account row and count its last
+ * 24 hours, insert the record as {@code queued}, run the caller's enqueue, commit. Commit comes
+ * after the enqueue so that a failed enqueue leaves no record; any failure rolls back and is
+ * rethrown, so the SMTP client gets a 451 and nothing is half-written. (The reverse crash window —
+ * enqueued, then the commit fails — leaves a queued message without a record and a client that
+ * retries: delivery is at-least-once, and the delivery leg must tolerate a missing record.)
+ *
+ * <p>Database round trips per accepted message, with a warm pool:
+ * <ul>
+ * <li>non-sandbox: 2 — {@code BEGIN}+{@code INSERT} (pgjdbc sends BEGIN with the first statement)
+ *     and {@code COMMIT}; no lock is taken.</li>
+ * <li>sandbox: 2 — {@code BEGIN}+{@code SET LOCAL lock_timeout}+{@code SELECT … FOR NO KEY UPDATE}
+ *     +conditional {@code INSERT} sent as one pipelined batch, and {@code COMMIT}. The row lock
+ *     serialises an account's sandbox sends across threads and processes; the count is in a later
+ *     statement than the lock, so under READ COMMITTED it sees every send committed by the previous
+ *     lock holder (a count in the locking statement itself would use the snapshot from before the
+ *     wait and let the cap be exceeded).</li>
+ * </ul>
+ * Hikari adds a validation query only for a connection idle for more than 500 ms.
+ */
+public final class EmailRecords {
+
+    /** Puts the message on the durable queue; called inside the transaction, before the commit. */
+    @FunctionalInterface
+    public interface Enqueue {
+        void enqueue(UUID emailId) throws Exception;
+    }
+
+    /** The enqueue callback failed; the transaction was rolled back. */
+    public static final class EnqueueFailedException extends RuntimeException {
+        public EnqueueFailedException(Throwable cause) {
+            super("enqueue failed; email record rolled back", cause);
+        }
+    }
+
+    public static final Duration DEFAULT_LOCK_TIMEOUT = Duration.ofSeconds(5);
+
+    private static final String COLUMNS =
+        "id, account_id, api_key_id, stream, tracking, configuration_set, envelope_from, envelope_to, subject, message_id, size_bytes, status";
+    private static final String VALUES = "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued'";
+
+    private static final String INSERT = "INSERT INTO emails (" + COLUMNS + ") VALUES (" + VALUES + ")";
+
+    /**
+     * Three statements, one round trip. NO KEY UPDATE rather than UPDATE: it still excludes every other
+     * sandbox sender of the account, but not the KEY SHARE lock that an insert's foreign-key check takes.
+     * The insert re-reads sandbox/cap from the locked row: an account just taken out of the sandbox is
+     * not capped by a stale cached key.
+     */
+    private static final String SANDBOX_INSERT = """
+        SET LOCAL lock_timeout = '%d';
+        SELECT sandbox_daily_cap FROM accounts WHERE id = ? FOR NO KEY UPDATE;
+        INSERT INTO emails (%s)
+        SELECT %s FROM accounts a
+         WHERE a.id = ?
+           AND (NOT a.sandbox
+                OR (SELECT count(*) FROM emails e
+                     WHERE e.account_id = a.id AND e.created_at > now() - interval '24 hours') < a.sandbox_daily_cap)
+        RETURNING id
+        """;
+
+    private final DataSource dataSource;
+    private final String sandboxInsert;
+
+    public EmailRecords(DataSource dataSource) {
+        this(dataSource, DEFAULT_LOCK_TIMEOUT);
+    }
+
+    /**
+     * @param lockTimeout how long a sandbox send waits for the account lock before failing (→ 451);
+     *                    bounded because in James 3.8.1 the wait blocks a Netty event loop
+     */
+    public EmailRecords(DataSource dataSource, Duration lockTimeout) {
+        this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
+        this.sandboxInsert = SANDBOX_INSERT.formatted(lockTimeout.toMillis(), COLUMNS, VALUES);
+    }
+
+    /**
+     * Records and enqueues one message.
+     *
+     * @return {@link AcceptOutcome.Accepted} with the new email id, or the
+     *         {@code sandbox_cap_exceeded} violation (nothing written, callback not called)
+     * @throws StoreException          the database failed; rolled back
+     * @throws EnqueueFailedException  the callback threw; rolled back
+     */
+    public AcceptOutcome accept(ApiKey key, ResolvedPolicy policy, MessageFacts facts, Enqueue enqueue) {
+        UUID id = UUID.randomUUID();
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                Optional<PolicyViolation> capped = key.sandbox().enabled()
+                    ? insertUnderCap(c, id, key, policy, facts)
+                    : insert(c, id, key, policy, facts);
+                if (capped.isPresent()) {
+                    c.rollback();
+                    return capped.get();
+                }
+                try {
+                    enqueue.enqueue(id);
+                } catch (Exception e) {
+                    throw new EnqueueFailedException(e);
+                }
+                c.commit();
+                return new AcceptOutcome.Accepted(id);
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly(c, e);
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new StoreException("could not record email " + id, e);
+        }
+    }
+
+    public Optional<EmailRecord> find(UUID id) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement select = c.prepareStatement("SELECT * FROM emails WHERE id = ?")) {
+            select.setObject(1, id);
+            try (ResultSet rs = select.executeQuery()) {
+                return rs.next() ? Optional.of(read(rs)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new StoreException("could not read email " + id, e);
+        }
+    }
+
+    private static Optional<PolicyViolation> insert(Connection c, UUID id, ApiKey key, ResolvedPolicy policy,
+                                                    MessageFacts facts) throws SQLException {
+        try (PreparedStatement insert = c.prepareStatement(INSERT)) {
+            bindRecord(c, insert, 1, id, key, policy, facts);
+            insert.executeUpdate();
+        }
+        return Optional.empty();
+    }
+
+    private Optional<PolicyViolation> insertUnderCap(Connection c, UUID id, ApiKey key, ResolvedPolicy policy,
+                                                     MessageFacts facts) throws SQLException {
+        try (PreparedStatement batch = c.prepareStatement(sandboxInsert)) {
+            batch.setString(1, key.accountId());
+            int next = bindRecord(c, batch, 2, id, key, policy, facts);
+            batch.setString(next, key.accountId());
+            Integer cap = null;
+            boolean inserted = false;
+            int resultSets = 0;
+            boolean isResultSet = batch.execute();
+            while (isResultSet || batch.getUpdateCount() != -1) {
+                if (isResultSet) {
+                    try (ResultSet rs = batch.getResultSet()) {
+                        boolean row = rs.next();
+                        if (resultSets == 0 && row) {
+                            cap = rs.getInt(1);
+                        } else if (resultSets == 1) {
+                            inserted = row;
+                        }
+                    }
+                    resultSets++;
+                }
+                isResultSet = batch.getMoreResults();
+            }
+            if (cap == null) {
+                throw new SQLException("account " + key.accountId() + " not found");
+            }
+            return inserted ? Optional.empty() : Optional.of(PolicyViolation.sandboxCapExceeded(cap));
+        }
+    }
+
+    /** Binds the record's eleven values from {@code first} on; returns the next parameter index. */
+    private static int bindRecord(Connection c, PreparedStatement s, int first, UUID id, ApiKey key,
+                                  ResolvedPolicy policy, MessageFacts facts) throws SQLException {
+        int i = first;
+        s.setObject(i++, id);
+        s.setString(i++, key.accountId());
+        s.setLong(i++, key.id());
+        s.setString(i++, policy.stream().wireName());
+        s.setBoolean(i++, policy.tracking());
+        s.setString(i++, policy.configurationSet());
+        s.setString(i++, facts.from());
+        s.setArray(i++, c.createArrayOf("text", facts.to().toArray()));
+        s.setString(i++, facts.subject());
+        s.setString(i++, facts.messageId());
+        s.setLong(i++, facts.size());
+        return i;
+    }
+
+    private static void rollbackQuietly(Connection c, Exception cause) {
+        try {
+            c.rollback();
+        } catch (SQLException e) {
+            cause.addSuppressed(e); // the connection is likely broken; Hikari will evict it
+        }
+    }
+
+    private static EmailRecord read(ResultSet rs) throws SQLException {
+        Array to = rs.getArray("envelope_to");
+        return new EmailRecord(rs.getObject("id", UUID.class), rs.getString("account_id"), rs.getLong("api_key_id"),
+            rs.getString("stream"), rs.getBoolean("tracking"), rs.getString("configuration_set"),
+            rs.getString("envelope_from"), List.copyOf(Arrays.asList((String[]) to.getArray())),
+            rs.getString("subject"), rs.getString("message_id"), rs.getLong("size_bytes"), rs.getString("status"),
+            rs.getString("ses_message_id"), rs.getString("error"), rs.getInt("attempts"),
+            instant(rs.getTimestamp("created_at")), instant(rs.getTimestamp("updated_at")),
+            instant(rs.getTimestamp("sent_at")));
+    }
+
+    private static Instant instant(Timestamp timestamp) {
+        return timestamp == null ? null : timestamp.toInstant();
+    }
+}
