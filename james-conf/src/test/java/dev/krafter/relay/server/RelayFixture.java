@@ -2,13 +2,10 @@ package dev.krafter.relay.server;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 
 import dev.krafter.relay.apikey.ApiKey;
 import dev.krafter.relay.apikey.ApiKeyStore;
@@ -21,29 +18,21 @@ import dev.krafter.relay.db.TestDatabase;
  * through {@code KRAFTER_SES_ENDPOINT}) in a temporary home.
  */
 public final class RelayFixture implements AutoCloseable {
-    private final TestDatabase database;
-    private final Path home;
+    private final RelayHome home;
     private final RelaySettings settings;
     private final KrafterRelayServer server;
     private final ApiKeyStore keys;
 
     private RelayFixture(Map<String, String> extraEnv) throws Exception {
-        database = TestDatabase.create();
-        home = Files.createTempDirectory("krafter-relay-test");
-        Path root = TestDatabase.repositoryRoot();
-        copyTree(root.resolve("james-conf/conf"), home.resolve("conf"));
-        run(root.resolve("bin/krafter-tls").toString(), home.resolve("var/tls").toString());
-        Map<String, String> env = new HashMap<>();
-        env.put("KRAFTER_HOME", home.toString());
-        env.put("KRAFTER_SMTP_BIND", "127.0.0.1");
-        env.put("KRAFTER_SMTP_PORT", "0");
-        env.put("KRAFTER_DB_URL", database.url());
-        env.put("KRAFTER_DB_USER", database.user());
-        env.put("KRAFTER_DB_PASSWORD", database.password());
-        env.putAll(extraEnv);
-        settings = RelaySettings.fromEnvironment(env);
-        server = KrafterRelayServer.start(settings);
-        keys = new ApiKeyStore(database.database().dataSource(), Duration.ZERO);
+        home = new RelayHome(extraEnv);
+        settings = home.settings();
+        try {
+            server = KrafterRelayServer.start(settings);
+        } catch (Exception e) {
+            home.close();
+            throw e;
+        }
+        keys = new ApiKeyStore(home.database().database().dataSource(), Duration.ZERO);
     }
 
     public static RelayFixture start() throws Exception {
@@ -67,11 +56,11 @@ public final class RelayFixture implements AutoCloseable {
     }
 
     public Path home() {
-        return home;
+        return home.path();
     }
 
     public TestDatabase database() {
-        return database;
+        return home.database();
     }
 
     public ApiKeyStore keys() {
@@ -96,23 +85,7 @@ public final class RelayFixture implements AutoCloseable {
         try {
             server.close();
         } finally {
-            database.close();
-            try (Stream<Path> paths = Files.walk(home)) {
-                paths.sorted((a, b) -> b.compareTo(a)).forEach(p -> p.toFile().delete());
-            }
-        }
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> paths = Files.walk(from)) {
-            for (Path p : (Iterable<Path>) paths::iterator) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(p, target);
-                }
-            }
+            home.close();
         }
     }
 

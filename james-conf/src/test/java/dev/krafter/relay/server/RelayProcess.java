@@ -1,0 +1,86 @@
+package dev.krafter.relay.server;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The relay as its own operating-system process ({@code KrafterCli run}, the test class path),
+ * so that a test can {@code kill -9} it and start it again on the same home and database.
+ */
+public final class RelayProcess implements AutoCloseable {
+    private static final Pattern LISTENING = Pattern.compile("listening on .*:(\\d+) \\(implicit TLS\\)");
+
+    private final Process process;
+    private final int port;
+    private final StringBuffer log = new StringBuffer();
+
+    private RelayProcess(Map<String, String> env) throws IOException, InterruptedException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx512m",
+            "-Dlogback.configurationFile=" + env.get("KRAFTER_HOME") + "/conf/logback.xml",
+            "-cp", System.getProperty("java.class.path"), KrafterCli.class.getName(), "run")
+            .redirectErrorStream(true);
+        builder.environment().putAll(env);
+        process = builder.start();
+        CompletableFuture<Integer> listening = new CompletableFuture<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = lines.readLine()) != null) {
+                    log.append(line).append('\n');
+                    Matcher m = LISTENING.matcher(line);
+                    if (m.find()) {
+                        listening.complete(Integer.parseInt(m.group(1)));
+                    }
+                }
+            } catch (IOException e) {
+                // the process is gone
+            }
+            listening.completeExceptionally(new IllegalStateException("relay exited before listening:\n" + log));
+        }, "relay-process-log");
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            port = listening.get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            process.destroyForcibly();
+            throw new IllegalStateException("relay did not start:\n" + log, e);
+        }
+    }
+
+    /** Starts {@code KrafterCli run} with the given environment (KRAFTER_HOME, KRAFTER_DB_*, …). */
+    public static RelayProcess start(Map<String, String> env) throws IOException, InterruptedException {
+        return new RelayProcess(env);
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String log() {
+        return log.toString();
+    }
+
+    /** SIGKILL: no shutdown hook, no flush, no goodbye. */
+    public void kill9() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(Duration.ofSeconds(30).toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+        }
+    }
+}
