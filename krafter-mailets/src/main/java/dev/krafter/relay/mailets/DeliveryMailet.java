@@ -1,0 +1,209 @@
+package dev.krafter.relay.mailets;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.random.RandomGenerator;
+
+import javax.mail.MessagingException;
+
+import org.apache.james.core.MailAddress;
+import org.apache.james.queue.api.MailQueue;
+import org.apache.james.queue.api.MailQueueFactory;
+import org.apache.james.util.DurationParser;
+import org.apache.mailet.Attribute;
+import org.apache.mailet.AttributeName;
+import org.apache.mailet.AttributeValue;
+import org.apache.mailet.Mail;
+import org.apache.mailet.MailetException;
+import org.apache.mailet.base.GenericMailet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.google.common.collect.ImmutableSet;
+
+import dev.krafter.relay.apikey.StoreException;
+import dev.krafter.relay.ses.DeliveryRecords;
+import dev.krafter.relay.ses.DeliveryStatus;
+import dev.krafter.relay.ses.OutboundEmail;
+import dev.krafter.relay.ses.RetrySchedule;
+import dev.krafter.relay.ses.SesOutcome;
+
+/**
+ * What every terminal step does around the one call that hands the message over: find the email
+ * record, never hand over a message already {@code sent}, turn the {@link SesOutcome} into the record's
+ * new state, and retry through James's spool queue — a delayed re-enqueue, so no thread sleeps while a
+ * message waits. Every path ends the mail here (GHOST) or throws to the error processor; none drops a
+ * message without a record or a log line.
+ *
+ * <p>Init parameters (all optional):
+ * <ul>
+ * <li>{@code maxRetries} (default 10): retries after the first attempt; the next failure marks the record failed</li>
+ * <li>{@code initialDelay} (default 30s) and {@code maxDelay} (default 10m): see {@link RetrySchedule}</li>
+ * <li>{@code retryProcessor} (default: the processor this mailet runs in): where a retried mail re-enters
+ *     the pipeline. Keep header-editing mailets out of it, or they run again on every retry.</li>
+ * </ul>
+ */
+public abstract class DeliveryMailet extends GenericMailet {
+    /** Retries done so far (Integer), carried through the queue with the mail. */
+    public static final AttributeName ATTEMPT = AttributeName.of("krafter.attempt");
+
+    private static final Logger LOGGER = LoggerFactory.getLogger(DeliveryMailet.class);
+    private static final Set<String> RETRY_PARAMETERS = Set.of("maxRetries", "initialDelay", "maxDelay", "retryProcessor");
+
+    private final DeliveryRecords records;
+    private final MailQueueFactory<?> queueFactory;
+    private final RandomGenerator random;
+
+    private RetrySchedule schedule;
+    private Optional<String> retryProcessor;
+    private MailQueue spool;
+
+    protected DeliveryMailet(DeliveryRecords records, MailQueueFactory<?> queueFactory, RandomGenerator random) {
+        this.records = Objects.requireNonNull(records, "records");
+        this.queueFactory = Objects.requireNonNull(queueFactory, "queueFactory");
+        this.random = Objects.requireNonNull(random, "random");
+    }
+
+    /** Hands the message over once; a transient trouble is a {@link SesOutcome.Retry}, not an exception. */
+    protected abstract SesOutcome deliver(OutboundEmail email);
+
+    /** The subclass's own init parameter names, for the unknown-parameter check. */
+    protected abstract Set<String> deliveryParameters();
+
+    /** The subclass's own initialisation, after the common one. */
+    protected void initDelivery() throws MessagingException {
+    }
+
+    @Override
+    public final void init() throws MessagingException {
+        checkInitParameters(ImmutableSet.<String>builder().addAll(RETRY_PARAMETERS).addAll(deliveryParameters()).build());
+        try {
+            schedule = new RetrySchedule(
+                duration("initialDelay", RetrySchedule.DEFAULT_INITIAL_DELAY),
+                duration("maxDelay", RetrySchedule.DEFAULT_MAX_DELAY),
+                Integer.parseInt(getInitParameter("maxRetries", String.valueOf(RetrySchedule.DEFAULT_MAX_RETRIES)).trim()));
+        } catch (IllegalArgumentException e) {
+            throw new MailetException(getMailetName() + ": invalid retry parameters: " + e.getMessage(), e);
+        }
+        retryProcessor = getInitParameterAsOptional("retryProcessor").map(String::trim).filter(name -> !name.isEmpty());
+        // As RemoteDelivery and the SMTP server do: createQueue returns the existing spool queue.
+        spool = queueFactory.createQueue(MailQueueFactory.SPOOL);
+        initDelivery();
+    }
+
+    @Override
+    public final void service(Mail mail) throws MessagingException {
+        String processor = retryProcessor.orElse(mail.getState());
+        UUID id = KrafterMail.requireEmailId(mail);
+        int retriesSoFar = KrafterMail.integer(mail, ATTEMPT).orElse(0);
+
+        Optional<DeliveryStatus> status;
+        try {
+            status = records.status(id);
+        } catch (StoreException e) {
+            retry(mail, id, processor, retriesSoFar, "email record unreadable: " + e.getMessage(), false);
+            return;
+        }
+        if (status.filter(DeliveryStatus.SENT::equals).isPresent()) {
+            // A redelivery of a message already handed over (crash after the send, before the queue ack).
+            LOGGER.info("email {} is already sent; not sending it again", id);
+            mail.setState(Mail.GHOST);
+            return;
+        }
+        if (status.isEmpty()) {
+            // The SMTP hook commits the record after the enqueue: the spooler can be faster than the
+            // commit. If the commit failed instead, the client got a 451 and sends again itself; after
+            // the retries this copy is dropped (logged), not sent twice.
+            retry(mail, id, processor, retriesSoFar, "no email record (not committed yet?)", false);
+            return;
+        }
+
+        SesOutcome outcome = deliver(outboundEmail(mail, id));
+        if (outcome instanceof SesOutcome.Sent sent) {
+            recordSent(id, sent.messageId());
+            mail.setState(Mail.GHOST);
+        } else if (outcome instanceof SesOutcome.Failed failed) {
+            recordFailed(id, failed.reason());
+            mail.setState(Mail.GHOST);
+        } else if (outcome instanceof SesOutcome.Retry retry) {
+            retry(mail, id, processor, retriesSoFar, retry.reason(), true);
+        }
+    }
+
+    private void retry(Mail mail, UUID id, String processor, int retriesSoFar, String reason, boolean countIt)
+        throws MessagingException {
+        int retry = retriesSoFar + 1;
+        Optional<Duration> delay = schedule.delayBefore(retry, random);
+        if (delay.isEmpty()) {
+            recordFailed(id, "gave up after " + retriesSoFar + " retries: " + reason);
+            mail.setState(Mail.GHOST);
+            return;
+        }
+        mail.setAttribute(new Attribute(ATTEMPT, AttributeValue.of(retry)));
+        mail.setState(processor);
+        // Synchronous: the queue has stored the mail (state, attributes, bytes) when this returns, so
+        // the GHOST below only ends this copy. A failure here goes to the error processor.
+        spool.enQueue(mail, delay.get());
+        if (countIt) {
+            try {
+                records.markRetry(id, reason);
+            } catch (StoreException e) {
+                LOGGER.error("email {}: retry {} is queued but the record could not count it", id, retry, e);
+            }
+        }
+        LOGGER.info("email {}: retry {}/{} in {}: {}", id, retry, schedule.maxRetries(), delay.get(), reason);
+        mail.setState(Mail.GHOST);
+    }
+
+    private void recordSent(UUID id, String messageId) {
+        try {
+            if (!records.markSent(id, messageId)) {
+                LOGGER.error("email {} was sent as {} but has no record to mark sent", id, messageId);
+            }
+        } catch (StoreException e) {
+            // Handed over already: retrying or failing the mail now would send it twice or report a
+            // delivered message as failed. The status update is lost; the log keeps the evidence.
+            LOGGER.error("email {} was sent as {} but the record could not be marked sent", id, messageId, e);
+        }
+    }
+
+    private void recordFailed(UUID id, String reason) throws MessagingException {
+        try {
+            if (records.markFailed(id, reason)) {
+                LOGGER.warn("email {} failed: {}", id, reason);
+            } else {
+                LOGGER.error("email {} failed ({}) and has no record to mark failed (or it is already sent)", id, reason);
+            }
+        } catch (StoreException e) {
+            throw new MessagingException("email " + id + " failed (" + reason + ") and the record could not be marked failed", e);
+        }
+    }
+
+    private static OutboundEmail outboundEmail(Mail mail, UUID id) throws MessagingException {
+        byte[] raw;
+        try {
+            raw = RawMessageBytes.of(mail.getMessage());
+        } catch (IOException e) {
+            throw new MessagingException("could not read the message of email " + id, e);
+        }
+        return new OutboundEmail(id,
+            KrafterMail.string(mail, KrafterAttributes.STREAM),
+            KrafterMail.string(mail, KrafterAttributes.CONFIGURATION_SET),
+            mail.getMaybeSender().asOptional().map(MailAddress::asString),
+            mail.getRecipients().stream().map(MailAddress::asString).toList(),
+            raw);
+    }
+
+    private Duration duration(String parameter, Duration defaultValue) {
+        return getInitParameterAsOptional(parameter)
+            .map(String::trim)
+            .filter(value -> !value.isEmpty())
+            .map(value -> DurationParser.parse(value, ChronoUnit.SECONDS))
+            .orElse(defaultValue);
+    }
+}

@@ -1,0 +1,61 @@
+package dev.krafter.relay.mailets;
+
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.random.RandomGenerator;
+
+import javax.inject.Inject;
+
+import org.apache.james.queue.api.MailQueueFactory;
+
+import dev.krafter.relay.ses.DeliveryRecords;
+import dev.krafter.relay.ses.OutboundEmail;
+import dev.krafter.relay.ses.SesGateway;
+import dev.krafter.relay.ses.SesOutcome;
+
+/**
+ * Terminal mailet: sends the message through Amazon SES v2 {@code SendEmail} with raw content — the
+ * exact message bytes, the SMTP envelope as sender and Destination, the policy's configuration set and
+ * the {@code email_id} and {@code stream} tags — and records the outcome on the email record.
+ * Sent → {@code sent} with SES's MessageId; throttling, 5xx, timeouts → delayed retry through the spool
+ * queue; rejected by SES → {@code failed} with SES's reason. The mail always ends here (GHOST).
+ *
+ * <pre>{@code
+ * <mailet match="All" class="dev.krafter.relay.mailets.SesSend">
+ *     <maxRetries>10</maxRetries>
+ *     <initialDelay>30s</initialDelay>
+ *     <maxDelay>10m</maxDelay>
+ * </mailet>
+ * }</pre>
+ *
+ * Parameters: see {@link DeliveryMailet}; docs/mailets.md.
+ */
+public class SesSend extends DeliveryMailet {
+    private final SesGateway gateway;
+
+    @Inject
+    public SesSend(SesGateway gateway, DeliveryRecords records, MailQueueFactory<?> queueFactory) {
+        this(gateway, records, queueFactory, () -> ThreadLocalRandom.current().nextLong());
+    }
+
+    SesSend(SesGateway gateway, DeliveryRecords records, MailQueueFactory<?> queueFactory, RandomGenerator random) {
+        super(records, queueFactory, random);
+        this.gateway = Objects.requireNonNull(gateway, "gateway");
+    }
+
+    @Override
+    protected SesOutcome deliver(OutboundEmail email) {
+        return gateway.send(email);
+    }
+
+    @Override
+    protected Set<String> deliveryParameters() {
+        return Set.of();
+    }
+
+    @Override
+    public String getMailetInfo() {
+        return "Krafter SesSend: SES v2 SendEmail (raw), outcome on the email record";
+    }
+}
