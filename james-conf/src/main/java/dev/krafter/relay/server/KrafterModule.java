@@ -11,6 +11,13 @@ import com.google.inject.Singleton;
 import dev.krafter.relay.apikey.ApiKeyAuthenticator;
 import dev.krafter.relay.apikey.ApiKeyStore;
 import dev.krafter.relay.db.Database;
+import dev.krafter.relay.policy.ConfigurationSets;
+import dev.krafter.relay.policy.EmailRecords;
+import dev.krafter.relay.policy.SenderPolicy;
+import dev.krafter.relay.ses.DeliveryRecords;
+import dev.krafter.relay.ses.SesClients;
+import dev.krafter.relay.ses.SesGateway;
+import dev.krafter.relay.ses.SesSettings;
 
 /** Krafter's own services: PostgreSQL, the API-key store, the sender policy and SES delivery. */
 public class KrafterModule extends AbstractModule {
@@ -42,5 +49,50 @@ public class KrafterModule extends AbstractModule {
     @Singleton
     ApiKeyAuthenticator authenticator(ApiKeyStore store) {
         return new ApiKeyAuthenticator(store);
+    }
+
+    @Provides
+    @Singleton
+    ConfigurationSets configurationSets() {
+        return ConfigurationSets.fromEnv(settings.environment());
+    }
+
+    @Provides
+    @Singleton
+    SenderPolicy senderPolicy(ConfigurationSets configurationSets) {
+        return new SenderPolicy(configurationSets);
+    }
+
+    @Provides
+    @Singleton
+    EmailRecords emailRecords(DataSource dataSource) {
+        return new EmailRecords(dataSource);
+    }
+
+    @Provides
+    @Singleton
+    DeliveryRecords deliveryRecords(DataSource dataSource) {
+        return new DeliveryRecords(dataSource);
+    }
+
+    /**
+     * The process's one SES client. The "ses" processor is loaded even when the outbox is the
+     * terminal step, so the client must build without AWS settings. Without KRAFTER_SES_REGION the
+     * region is AWS_REGION, else us-east-1 — deliberately not the SDK's region chain, whose last
+     * step asks the EC2 metadata service over the network at start-up.
+     */
+    @Provides
+    @Singleton
+    SesGateway sesGateway() {
+        SesSettings ses = SesSettings.fromEnvironment(settings.environment());
+        if (ses.region().isEmpty()) {
+            ses = ses.withRegion(defaultRegion());
+        }
+        return new SesGateway(SesClients.create(ses));
+    }
+
+    private String defaultRegion() {
+        String region = settings.environment().get("AWS_REGION");
+        return region == null || region.isBlank() ? "us-east-1" : region.trim();
     }
 }

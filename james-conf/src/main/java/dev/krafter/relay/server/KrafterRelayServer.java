@@ -29,6 +29,8 @@ public final class KrafterRelayServer implements AutoCloseable {
 
     public static KrafterRelayServer start(RelaySettings settings) throws Exception {
         settings.systemProperties().forEach(System::setProperty);
+        // A start-up error is the caller's to report (the CLI prints it and exits 1); James would System.exit.
+        System.setProperty("james.exit.on.startup.error", System.getProperty("james.exit.on.startup.error", "false"));
         Database database = Database.connect(settings.database());
         try {
             database.migrate();

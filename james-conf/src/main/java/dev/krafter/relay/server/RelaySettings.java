@@ -10,10 +10,13 @@ import dev.krafter.relay.db.DatabaseSettings;
  * Everything the relay reads from its environment, with the documented defaults (README, "Settings").
  * The James conf files refer to the derived values as {@code ${sys:krafter.*}} properties, so the
  * XML stays the one map of the server while deployments configure it with environment variables.
+ * {@code environment} keeps the whole map for the components that read their own variables
+ * (SES settings, configuration set names).
  */
 public record RelaySettings(Path home, Path confDir, String smtpBindAddress, int smtpPort, Path tlsCert, Path tlsKey,
                             DatabaseSettings database, Optional<String> sesRegion, Optional<String> sesEndpoint,
-                            Path outboxDir, String unsubscribeMailto, String unsubscribeUrl) {
+                            Path outboxDir, String unsubscribeMailto, String unsubscribeUrl,
+                            Map<String, String> environment) {
 
     public static RelaySettings fromEnvironment(Map<String, String> env) {
         Path home = Path.of(env.getOrDefault("KRAFTER_HOME", ".")).toAbsolutePath().normalize();
@@ -32,8 +35,9 @@ public record RelaySettings(Path home, Path confDir, String smtpBindAddress, int
             optional(env, "KRAFTER_SES_REGION"),
             optional(env, "KRAFTER_SES_ENDPOINT"),
             path(env, "KRAFTER_OUTBOX_DIR", var.resolve("outbox")),
-            env.getOrDefault("KRAFTER_UNSUBSCRIBE_MAILTO", "unsubscribe@krafter.dev"),
-            env.getOrDefault("KRAFTER_UNSUBSCRIBE_URL", "https://unsubscribe.krafter.dev/u"));
+            env.getOrDefault("KRAFTER_UNSUBSCRIBE_MAILTO", "mailto:unsubscribe@krafter.dev?subject=unsubscribe-{emailId}"),
+            env.getOrDefault("KRAFTER_UNSUBSCRIBE_URL", "https://unsubscribe.krafter.dev/u/{emailId}"),
+            Map.copyOf(env));
     }
 
     /** SES is used when any SES setting is given; otherwise messages go to the local outbox. */

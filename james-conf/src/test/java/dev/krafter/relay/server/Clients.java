@@ -46,7 +46,8 @@ public final class Clients {
     public static byte[] swaksMessage(String transcript) {
         List<String> lines = new ArrayList<>();
         boolean inData = false;
-        for (String line : transcript.split("\n", -1)) {
+        for (String rawLine : transcript.split("\n", -1)) {
+            String line = rawLine.endsWith("\r") ? rawLine.substring(0, rawLine.length() - 1) : rawLine;
             if (line.startsWith("<~  354")) {
                 inData = true;
             } else if (inData && line.equals(" ~> .")) {
