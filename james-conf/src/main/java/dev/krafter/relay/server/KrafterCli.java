@@ -194,7 +194,7 @@ public final class KrafterCli {
                 Send a test message (implicit TLS; swaks needs --tls-on-connect, see README):
 
                     swaks --to recipient@example.com --from hello@yourdomain.com \\
-                      --server localhost --port %d --tls-on-connect --tls-ca-path %s \\
+                      --server localhost --port %d --tls-on-connect --tls-verify --tls-ca-path %s \\
                       --auth-user apikey --auth-password %s \\
                       --header "Subject: SMTP Test" --body "This email was sent via Krafter Mail SMTP relay."
 
