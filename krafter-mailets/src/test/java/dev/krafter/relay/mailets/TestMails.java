@@ -31,12 +31,16 @@ final class TestMails {
 
     static MailImpl mail(byte[] raw, UUID emailId, String stream, String configurationSet, boolean listUnsubscribe,
                          String sender, List<String> recipients) throws MessagingException {
+        return mail(new ByteArrayInputStream(raw), emailId, stream, configurationSet, listUnsubscribe, sender, recipients);
+    }
+
+    static MailImpl mail(InputStream raw, UUID emailId, String stream, String configurationSet, boolean listUnsubscribe,
+                         String sender, List<String> recipients) throws MessagingException {
         MailImpl.Builder builder = MailImpl.builder()
             .name("mail-" + UUID.randomUUID())
             .sender(new MailAddress(sender))
             .state("ses")
-            .mimeMessage(new MimeMessageWrapper(MimeMessageInputStreamSource.create("test-" + UUID.randomUUID(),
-                new ByteArrayInputStream(raw))))
+            .mimeMessage(new MimeMessageWrapper(MimeMessageInputStreamSource.create("test-" + UUID.randomUUID(), raw)))
             .addAttribute(new Attribute(KrafterAttributes.EMAIL_ID, AttributeValue.of(emailId.toString())))
             .addAttribute(new Attribute(KrafterAttributes.STREAM, AttributeValue.of(stream)))
             .addAttribute(new Attribute(KrafterAttributes.CONFIGURATION_SET, AttributeValue.of(configurationSet)))
