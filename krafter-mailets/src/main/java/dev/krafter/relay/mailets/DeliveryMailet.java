@@ -98,7 +98,8 @@ public abstract class DeliveryMailet extends GenericMailet {
 
     @Override
     public final void service(Mail mail) throws MessagingException {
-        String processor = retryProcessor.orElse(mail.getState());
+        // The state a mail has while a mailet runs is the name of the processor running it.
+        String processor = retryProcessor.orElse(mail.getState() == null ? Mail.DEFAULT : mail.getState());
         UUID id = KrafterMail.requireEmailId(mail);
         int retriesSoFar = KrafterMail.integer(mail, ATTEMPT).orElse(0);
 
