@@ -117,9 +117,9 @@ public abstract class DeliveryMailet extends GenericMailet {
             return;
         }
         if (status.isEmpty()) {
-            // The SMTP hook commits the record after the enqueue: the spooler can be faster than the
-            // commit. If the commit failed instead, the client got a 451 and sends again itself; after
-            // the retries this copy is dropped (logged), not sent twice.
+            // The SMTP hook commits the record before the enqueue, so this should not happen; if the
+            // record is gone (deleted by hand, another database), retrying gives an operator time to
+            // look, and after the retries the copy is dropped (logged) rather than sent unrecorded.
             retry(mail, id, processor, retriesSoFar, "no email record (not committed yet?)", false);
             return;
         }

@@ -22,12 +22,14 @@ import dev.krafter.relay.apikey.StoreException;
 /**
  * The {@code emails} table: one record per accepted message, and the sandbox's rolling 24-hour cap.
  *
- * <p>{@link #accept} runs one transaction: (sandbox only) lock the account row and count its last
- * 24 hours, insert the record as {@code queued}, run the caller's enqueue, commit. Commit comes
- * after the enqueue so that a failed enqueue leaves no record; any failure rolls back and is
- * rethrown, so the SMTP client gets a 451 and nothing is half-written. (The reverse crash window —
- * enqueued, then the commit fails — leaves a queued message without a record and a client that
- * retries: delivery is at-least-once, and the delivery leg must tolerate a missing record.)
+ * <p>{@link #accept} runs one transaction — (sandbox only) lock the account row and count its last
+ * 24 hours, insert the record as {@code queued}, commit — and then runs the caller's enqueue. The
+ * record is committed before the message is on the queue, so the delivery leg always finds the
+ * record of a message it dequeues (the spooler is often faster than a commit would be). If the
+ * enqueue fails, the record is deleted again and the failure rethrown: the client gets a 451 and
+ * retries, and the failed attempt neither leaves a record nor counts against a sandbox cap. Any database failure
+ * before the commit rolls back and is rethrown. Only a crash between the commit and the enqueue
+ * can leave a {@code queued} record without a message (the client saw no 250 and retries).
  *
  * <p>Database round trips per accepted message, with a warm pool:
  * <ul>
@@ -44,16 +46,16 @@ import dev.krafter.relay.apikey.StoreException;
  */
 public final class EmailRecords {
 
-    /** Puts the message on the durable queue; called inside the transaction, before the commit. */
+    /** Puts the message on the durable queue; called once the record is committed. */
     @FunctionalInterface
     public interface Enqueue {
         void enqueue(UUID emailId) throws Exception;
     }
 
-    /** The enqueue callback failed; the transaction was rolled back. */
+    /** The enqueue callback failed; the record was deleted again (when the database allowed it). */
     public static final class EnqueueFailedException extends RuntimeException {
         public EnqueueFailedException(Throwable cause) {
-            super("enqueue failed; email record rolled back", cause);
+            super("enqueue failed; email record removed", cause);
         }
     }
 
@@ -119,17 +121,19 @@ public final class EmailRecords {
                     c.rollback();
                     return capped.get();
                 }
-                try {
-                    enqueue.enqueue(id);
-                } catch (Exception e) {
-                    throw new EnqueueFailedException(e);
-                }
                 c.commit();
-                return new AcceptOutcome.Accepted(id);
             } catch (SQLException | RuntimeException e) {
                 rollbackQuietly(c, e);
                 throw e;
             }
+            try {
+                enqueue.enqueue(id);
+            } catch (Exception e) {
+                EnqueueFailedException failure = new EnqueueFailedException(e);
+                forget(c, id, failure);
+                throw failure;
+            }
+            return new AcceptOutcome.Accepted(id);
         } catch (SQLException e) {
             throw new StoreException("could not record email " + id, e);
         }
@@ -203,6 +207,16 @@ public final class EmailRecords {
         s.setString(i++, facts.messageId());
         s.setLong(i++, facts.size());
         return i;
+    }
+
+    private static void forget(Connection c, UUID id, EnqueueFailedException failure) {
+        try (PreparedStatement delete = c.prepareStatement("DELETE FROM emails WHERE id = ? AND status = 'queued'")) {
+            c.setAutoCommit(true);
+            delete.setObject(1, id);
+            delete.executeUpdate();
+        } catch (SQLException e) {
+            failure.addSuppressed(e); // a 'queued' record without a message remains; the client still got 451
+        }
     }
 
     private static void rollbackQuietly(Connection c, Exception cause) {

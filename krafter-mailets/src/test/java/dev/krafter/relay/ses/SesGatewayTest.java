@@ -40,7 +40,7 @@ class SesGatewayTest {
     static void start() {
         ses = new SesStandIn();
         // One SDK attempt: each case below sees exactly one answer.
-        client = ses.client(ses.settings().withSdkMaxAttempts(1).withTimeouts(Duration.ofMillis(500), Duration.ofSeconds(2)));
+        client = ses.client(ses.settings().withSdkMaxAttempts(1).withTimeouts(Duration.ofSeconds(3), Duration.ofSeconds(6)));
         gateway = new SesGateway(client);
     }
 
@@ -118,7 +118,7 @@ class SesGatewayTest {
 
     @Test
     void timeoutsAndBrokenConnectionsAreRetried() {
-        ses.answer(okJson("{\"MessageId\":\"late\"}").withFixedDelay(1500));
+        ses.answer(okJson("{\"MessageId\":\"late\"}").withFixedDelay(4000));
         assertThat(send()).isInstanceOf(SesOutcome.Retry.class);
 
         ses.reset();
