@@ -4,13 +4,13 @@ import java.io.FileNotFoundException;
 
 import javax.jms.ConnectionFactory;
 
-import org.apache.activemq.store.PersistenceAdapter;
-import org.apache.activemq.store.kahadb.KahaDBPersistenceAdapter;
 import org.apache.commons.configuration2.ex.ConfigurationException;
 import org.apache.james.queue.activemq.ActiveMQConfiguration;
 import org.apache.james.queue.activemq.ActiveMQMailQueueFactory;
-import org.apache.james.queue.activemq.EmbeddedActiveMQ;
+import org.apache.james.metrics.api.GaugeRegistry;
+import org.apache.james.metrics.api.MetricFactory;
 import org.apache.james.queue.activemq.metric.ActiveMQMetricCollector;
+import org.apache.james.queue.api.MailQueueItemDecoratorFactory;
 import org.apache.james.queue.api.MailQueue;
 import org.apache.james.queue.api.MailQueueFactory;
 import org.apache.james.queue.api.ManageableMailQueue;
@@ -22,17 +22,15 @@ import com.google.inject.Scopes;
 import com.google.inject.Singleton;
 
 /**
- * James's embedded ActiveMQ mail queue: a single-node persistent queue (KahaDB journal under
+ * James's ActiveMQ mail queue: a single-node persistent queue (KahaDB journal under
  * var/store/activemq, message bodies as blob files). Upstream's {@code ActiveMQQueueModule} is
- * not published for 3.8.1, so this is its equivalent, with JMX off (the relay exposes no MBeans).
+ * not published for 3.8.1, so this is its equivalent, with JMX off (the relay exposes no MBeans)
+ * and our {@link DurableQueueBroker} instead of James's {@code EmbeddedActiveMQ}.
  */
 public class DurableQueueModule extends AbstractModule {
     @Override
     protected void configure() {
-        bind(PersistenceAdapter.class).to(KahaDBPersistenceAdapter.class);
-        bind(KahaDBPersistenceAdapter.class).in(Scopes.SINGLETON);
-        bind(EmbeddedActiveMQ.class).in(Scopes.SINGLETON);
-        bind(ActiveMQMailQueueFactory.class).in(Scopes.SINGLETON);
+        bind(DurableQueueBroker.class).in(Scopes.SINGLETON);
         bind(ActiveMQMetricCollector.class).toInstance(new ActiveMQMetricCollector() {
             @Override
             public void start() {
@@ -54,8 +52,15 @@ public class DurableQueueModule extends AbstractModule {
 
     @Provides
     @Singleton
-    ConnectionFactory connectionFactory(EmbeddedActiveMQ embeddedActiveMQ) {
-        return embeddedActiveMQ.getConnectionFactory();
+    ConnectionFactory connectionFactory(DurableQueueBroker broker) {
+        return broker.connectionFactory();
+    }
+
+    @Provides
+    @Singleton
+    ActiveMQMailQueueFactory queueFactory(ConnectionFactory connectionFactory, MailQueueItemDecoratorFactory decorators,
+                                          MetricFactory metrics, GaugeRegistry gauges, ActiveMQMetricCollector collector) {
+        return new ActiveMQMailQueueFactory(connectionFactory, decorators, metrics, gauges, collector);
     }
 
     @Provides

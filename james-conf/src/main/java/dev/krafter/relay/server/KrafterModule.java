@@ -18,14 +18,16 @@ import dev.krafter.relay.ses.DeliveryRecords;
 import dev.krafter.relay.ses.SesClients;
 import dev.krafter.relay.ses.SesGateway;
 import dev.krafter.relay.ses.SesSettings;
+import software.amazon.awssdk.services.sesv2.SesV2Client;
 
 /** Krafter's own services: PostgreSQL, the API-key store, the sender policy and SES delivery. */
-public class KrafterModule extends AbstractModule {
+public class KrafterModule extends AbstractModule implements AutoCloseable {
     /** Revocation must take effect within 5 s; 2 s of caching keeps AUTH off the database. */
     static final Duration KEY_CACHE_TTL = Duration.ofSeconds(2);
 
     private final RelaySettings settings;
     private final Database database;
+    private volatile SesV2Client sesClient;
 
     public KrafterModule(RelaySettings settings, Database database) {
         this.settings = settings;
@@ -88,7 +90,16 @@ public class KrafterModule extends AbstractModule {
         if (ses.region().isEmpty()) {
             ses = ses.withRegion(defaultRegion());
         }
-        return new SesGateway(SesClients.create(ses));
+        sesClient = SesClients.create(ses);
+        return new SesGateway(sesClient);
+    }
+
+    /** Releases the SES client's connection pool (the database is closed by its owner). */
+    @Override
+    public void close() {
+        if (sesClient != null) {
+            sesClient.close();
+        }
     }
 
     private String defaultRegion() {

@@ -21,10 +21,12 @@ import dev.krafter.relay.db.Database;
 public final class KrafterRelayServer implements AutoCloseable {
     private final GuiceJamesServer james;
     private final Database database;
+    private final KrafterModule krafter;
 
-    private KrafterRelayServer(GuiceJamesServer james, Database database) {
+    private KrafterRelayServer(GuiceJamesServer james, Database database, KrafterModule krafter) {
         this.james = james;
         this.database = database;
+        this.krafter = krafter;
     }
 
     public static KrafterRelayServer start(RelaySettings settings) throws Exception {
@@ -38,6 +40,7 @@ public final class KrafterRelayServer implements AutoCloseable {
                 .workingDirectory(settings.home().toFile())
                 .configurationPath(new Configuration.ConfigurationPath("file://" + settings.confDir() + "/"))
                 .build();
+            KrafterModule krafter = new KrafterModule(settings, database);
             GuiceJamesServer james = GuiceJamesServer.forConfiguration(configuration)
                 .combineWith(
                     new RelayDataModule(),
@@ -49,9 +52,15 @@ public final class KrafterRelayServer implements AutoCloseable {
                     new SMTPServerModule(),
                     binder -> binder.bind(MailetContainerModule.DefaultProcessorsConfigurationSupplier.class)
                         .toInstance(BaseHierarchicalConfiguration::new),
-                    new KrafterModule(settings, database));
-            james.start();
-            return new KrafterRelayServer(james, database);
+                    krafter);
+            try {
+                james.start();
+            } catch (Exception e) {
+                james.stop();
+                krafter.close();
+                throw e;
+            }
+            return new KrafterRelayServer(james, database, krafter);
         } catch (Exception e) {
             database.close();
             throw e;
@@ -72,6 +81,7 @@ public final class KrafterRelayServer implements AutoCloseable {
         try {
             james.stop();
         } finally {
+            krafter.close();
             database.close();
         }
     }

@@ -47,14 +47,17 @@ public record RelaySettings(Path home, Path confDir, String smtpBindAddress, int
 
     /** The values the conf files interpolate as ${sys:…}. */
     public Map<String, String> systemProperties() {
-        return Map.of(
-            "krafter.smtp.bind", smtpBindAddress + ":" + smtpPort,
-            "krafter.tls.cert", "file://" + tlsCert.toAbsolutePath(),
-            "krafter.tls.key", "file://" + tlsKey.toAbsolutePath(),
-            "krafter.delivery", sesConfigured() ? "ses" : "outbox",
-            "krafter.outbox.dir", outboxDir.toAbsolutePath().toString(),
-            "krafter.unsubscribe.mailto", unsubscribeMailto,
-            "krafter.unsubscribe.url", unsubscribeUrl);
+        return Map.ofEntries(
+            Map.entry("krafter.ses.maxRetries", environment.getOrDefault("KRAFTER_SES_MAX_RETRIES", "10")),
+            Map.entry("krafter.ses.retryInitialDelay", environment.getOrDefault("KRAFTER_SES_RETRY_INITIAL_DELAY", "30s")),
+            Map.entry("krafter.ses.retryMaxDelay", environment.getOrDefault("KRAFTER_SES_RETRY_MAX_DELAY", "10m")),
+            Map.entry("krafter.smtp.bind", smtpBindAddress + ":" + smtpPort),
+            Map.entry("krafter.tls.cert", "file://" + tlsCert.toAbsolutePath()),
+            Map.entry("krafter.tls.key", "file://" + tlsKey.toAbsolutePath()),
+            Map.entry("krafter.delivery", sesConfigured() ? "ses" : "outbox"),
+            Map.entry("krafter.outbox.dir", outboxDir.toAbsolutePath().toString()),
+            Map.entry("krafter.unsubscribe.mailto", unsubscribeMailto),
+            Map.entry("krafter.unsubscribe.url", unsubscribeUrl));
     }
 
     private static Path path(Map<String, String> env, String name, Path fallback) {

@@ -159,32 +159,13 @@ class FoundationTest {
     void messageOfExactly25MiBIsAcceptedOneOctetMoreGets552() throws Exception {
         int limit = 26_214_400;
         try (SmtpsClient smtp = relay.connect().login(key)) {
-            assertThat(smtp.send("hello@yourdomain.com", List.of("recipient@example.com"), messageOfSize(limit)))
+            assertThat(smtp.send("hello@yourdomain.com", List.of("recipient@example.com"), TestMessages.ofSize(limit)))
                 .startsWith("250 2.0.0 OK id=");
-            assertThat(smtp.send("hello@yourdomain.com", List.of("recipient@example.com"), messageOfSize(limit + 1)))
+            assertThat(smtp.send("hello@yourdomain.com", List.of("recipient@example.com"), TestMessages.ofSize(limit + 1)))
                 .startsWith("552");
         }
         try (SmtpsClient smtp = relay.connect().login(key)) {
             assertThat(smtp.command("MAIL FROM:<hello@yourdomain.com> SIZE=" + (limit + 1))).startsWith("552");
         }
-    }
-
-    /** A syntactically valid message of exactly {@code size} octets as it crosses the wire (before dot-stuffing). */
-    static byte[] messageOfSize(int size) {
-        byte[] head = "From: hello@yourdomain.com\r\nTo: recipient@example.com\r\nSubject: big\r\n\r\n"
-            .getBytes(StandardCharsets.US_ASCII);
-        byte[] message = new byte[size];
-        System.arraycopy(head, 0, message, 0, head.length);
-        for (int i = head.length; i < size; i++) {
-            int column = (i - head.length) % 78;
-            message[i] = column == 76 ? (byte) '\r' : column == 77 ? (byte) '\n' : (byte) 'x';
-        }
-        // End on CRLF without leaving a lone CR before it.
-        if (message[size - 3] == '\r') {
-            message[size - 3] = 'x';
-        }
-        message[size - 2] = '\r';
-        message[size - 1] = '\n';
-        return message;
     }
 }

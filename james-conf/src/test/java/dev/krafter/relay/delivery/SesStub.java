@@ -1,0 +1,154 @@
+package dev.krafter.relay.delivery;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
+
+/**
+ * The SES v2 HTTP API on loopback (WireMock): the relay's real AWS SDK talks to it through
+ * KRAFTER_SES_ENDPOINT. Every SendEmail call is kept, with what the SDK sent and what it was answered.
+ */
+final class SesStub implements AutoCloseable {
+    static final String SEND_EMAIL = "/v2/email/outbound-emails";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One SendEmail call: the request body and the HTTP status the stub answered. */
+    record Call(JsonNode request, int status) {
+        String emailId() {
+            for (JsonNode tag : request.path("EmailTags")) {
+                if (tag.path("Name").asText().equals("email_id")) {
+                    return tag.path("Value").asText();
+                }
+            }
+            return "";
+        }
+
+        byte[] raw() {
+            return Base64.getDecoder().decode(request.path("Content").path("Raw").path("Data").asText());
+        }
+
+        List<String> destinations() {
+            List<String> all = new ArrayList<>();
+            for (String field : List.of("ToAddresses", "CcAddresses", "BccAddresses")) {
+                request.path("Destination").path(field).forEach(a -> all.add(a.asText()));
+            }
+            return all;
+        }
+
+        boolean accepted() {
+            return status == 200;
+        }
+    }
+
+    private final WireMockServer server = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort());
+
+    SesStub() {
+        server.start();
+        accept();
+    }
+
+    String endpoint() {
+        return server.baseUrl();
+    }
+
+    /**
+     * The environment that sends the relay's SES calls here (dummy credentials, fast retries). For a
+     * relay in this JVM the credentials are also set as the SDK's system properties, which its
+     * default chain reads first.
+     */
+    Map<String, String> relayEnv() {
+        System.setProperty("aws.accessKeyId", "AKIDEXAMPLE");
+        System.setProperty("aws.secretAccessKey", "test-secret");
+        return Map.of("KRAFTER_SES_ENDPOINT", endpoint(), "KRAFTER_SES_REGION", "eu-west-1",
+            "AWS_ACCESS_KEY_ID", "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY", "test-secret",
+            "KRAFTER_SES_RETRY_INITIAL_DELAY", "1s", "KRAFTER_SES_RETRY_MAX_DELAY", "2s");
+    }
+
+    void accept() {
+        answer(okJson("{\"MessageId\":\"ses-{{randomValue type='UUID'}}\"}").withTransformers("response-template"));
+    }
+
+    void answer(ResponseDefinitionBuilder response) {
+        server.resetMappings();
+        server.stubFor(post(urlPathEqualTo(SEND_EMAIL)).willReturn(response));
+    }
+
+    /** SES's error shape: the type in x-amzn-ErrorType, the text in the JSON body. */
+    void fail(int status, String type, String message) {
+        answer(aResponse().withStatus(status).withHeader("x-amzn-ErrorType", type)
+            .withHeader("Content-Type", "application/json")
+            .withBody("{\"__type\":\"" + type + "\",\"message\":\"" + message + "\"}"));
+    }
+
+    /** The first {@code failures} calls get {@code status}, later ones 200 (a WireMock scenario). */
+    void failFirst(int failures, int status, String type) {
+        server.resetMappings();
+        String scenario = "flaky";
+        for (int i = 0; i < failures; i++) {
+            server.stubFor(post(urlPathEqualTo(SEND_EMAIL)).inScenario(scenario)
+                .whenScenarioStateIs(i == 0 ? com.github.tomakehurst.wiremock.stubbing.Scenario.STARTED : "failed-" + i)
+                .willSetStateTo("failed-" + (i + 1))
+                .willReturn(aResponse().withStatus(status).withHeader("x-amzn-ErrorType", type)
+                    .withHeader("Content-Type", "application/json").withBody("{\"message\":\"slow down\"}")));
+        }
+        server.stubFor(post(urlPathEqualTo(SEND_EMAIL)).inScenario(scenario).whenScenarioStateIs("failed-" + failures)
+            .willReturn(okJson("{\"MessageId\":\"ses-after-retry\"}")));
+    }
+
+    List<Call> calls() {
+        List<Call> calls = new ArrayList<>();
+        List<ServeEvent> events = new ArrayList<>(server.getAllServeEvents());
+        java.util.Collections.reverse(events); // WireMock lists the newest first
+        for (ServeEvent event : events) {
+            if (!event.getRequest().getUrl().startsWith(SEND_EMAIL)) {
+                continue;
+            }
+            try {
+                calls.add(new Call(JSON.readTree(event.getRequest().getBodyAsString()), event.getResponse().getStatus()));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return calls;
+    }
+
+    List<Call> callsFor(String emailId) {
+        return calls().stream().filter(c -> c.emailId().equals(emailId)).toList();
+    }
+
+    /** Waits until {@code done} holds for the calls so far; returns them. */
+    List<Call> await(Predicate<List<Call>> done, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<Call> calls = calls();
+        while (!done.test(calls)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("SES stand-in: condition not met after " + timeout + "; calls: " + calls.size());
+            }
+            Thread.sleep(50);
+            calls = calls();
+        }
+        return calls;
+    }
+
+    @Override
+    public void close() {
+        server.stop();
+    }
+}
