@@ -1,0 +1,239 @@
+package dev.krafter.relay.policy;
+
+import static dev.krafter.relay.policy.PolicyHarness.FROM;
+import static dev.krafter.relay.policy.PolicyHarness.TEMPFAIL;
+import static dev.krafter.relay.policy.PolicyHarness.TO;
+import static dev.krafter.relay.policy.PolicyHarness.emailId;
+import static dev.krafter.relay.policy.PolicyHarness.message;
+import static dev.krafter.relay.policy.PolicyHarness.record;
+import static dev.krafter.relay.policy.PolicyHarness.records;
+import static dev.krafter.relay.policy.PolicyHarness.send;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.krafter.relay.apikey.ApiKey;
+import dev.krafter.relay.apikey.ApiKeyStore;
+import dev.krafter.relay.db.Database;
+import dev.krafter.relay.db.DatabaseSettings;
+import dev.krafter.relay.db.TestDatabase;
+import dev.krafter.relay.server.Clients;
+import dev.krafter.relay.server.RelayFixture;
+import dev.krafter.relay.server.SmtpsClient;
+
+/**
+ * Issue 4: PostgreSQL stops while the relay runs → {@code 451 Temporary failure, try again later}
+ * (never a 250 without a record), AUTH with a key not in the cache → 454, and once PostgreSQL is back
+ * the retry gets 250 — on the same connections. The relay runs on a private PostgreSQL cluster of its
+ * own ({@code bin/krafter-pg} in {@code target/policy-outage-pg}, stopped and started by this test), never
+ * the shared test cluster, which other tests use meanwhile.
+ */
+class DatabaseOutageTest {
+    private static final String USER = "krafter";
+
+    private static Path pgDir;
+    private static FileChannel pgLockFile;
+    private static FileLock pgLock;
+    private static int pgPort;
+    private static RelayFixture relay;
+    private static Database database;
+    private static DataSource db;
+    private static ApiKeyStore keys;
+
+    @BeforeAll
+    static void start() throws Exception {
+        // Kept between runs (initdb costs seconds), used by one run at a time (a lock file beside it).
+        Path target = TestDatabase.repositoryRoot().resolve("target");
+        Files.createDirectories(target);
+        pgLockFile = FileChannel.open(target.resolve("policy-outage-pg.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        pgLock = pgLockFile.lock();
+        pgDir = target.resolve("policy-outage-pg");
+        pg("stop", pgDir.toString()); // left running by a run that died, perhaps on another port
+        pgPort = freePort();
+        pg("start", pgDir.toString(), String.valueOf(pgPort));
+        String password = Files.readString(pgDir.resolve("password")).trim();
+        String admin = "jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres";
+        try (Connection c = DriverManager.getConnection(admin, USER, password); Statement s = c.createStatement()) {
+            s.execute("DROP DATABASE IF EXISTS krafter_outage WITH (FORCE)");
+            s.execute("CREATE DATABASE krafter_outage");
+        }
+        String url = "jdbc:postgresql://127.0.0.1:" + pgPort + "/krafter_outage";
+        relay = RelayFixture.start(Map.of("KRAFTER_DB_URL", url, "KRAFTER_DB_USER", USER, "KRAFTER_DB_PASSWORD", password));
+        // relay.keys() is the fixture's database on the shared cluster; this relay uses the private one.
+        database = Database.connect(DatabaseSettings.of(url, USER, password));
+        db = database.dataSource();
+        keys = new ApiKeyStore(db, Duration.ZERO);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        try {
+            if (relay != null) {
+                relay.close();
+            }
+            if (database != null) {
+                database.close();
+            }
+        } finally {
+            try {
+                if (pgDir != null) {
+                    pg("stop", pgDir.toString());
+                }
+            } finally {
+                if (pgLock != null) {
+                    pgLock.release();
+                }
+                if (pgLockFile != null) {
+                    pgLockFile.close();
+                }
+            }
+        }
+    }
+
+    @Test
+    void postgresqlDownGives451And454ThenTheRetrySucceeds() throws Exception {
+        String account = "outage";
+        String warmKey = keys.create(account, Set.of(ApiKey.SEND_SCOPE), Set.of("transactional", "broadcast"), false).secret().value();
+        String coldKey = keys.create(account, Set.of(ApiKey.SEND_SCOPE), Set.of("transactional"), false).secret().value();
+        List<UUID> accepted = new ArrayList<>();
+        String recovery;
+
+        // A real client (Python smtplib) on its own connection: 250, then (database down) 451, then (up) 250.
+        Path dir = Files.createTempDirectory(relay.home(), "outage");
+        Path eml = Files.write(dir.resolve("m.eml"), message("python during outage"));
+        Path ready = dir.resolve("ready");
+        Path down = dir.resolve("down");
+        Path sentWhileDown = dir.resolve("sent-while-down");
+        Path up = dir.resolve("up");
+        String[] python = PolicyHarness.pythonClient(dir, relay.port(), relay.certificate(), warmKey, List.of(
+            send(FROM, List.of(TO), eml), PolicyHarness.signal(ready),
+            PolicyHarness.waitFor(down), send(FROM, List.of(TO), eml), PolicyHarness.signal(sentWhileDown),
+            PolicyHarness.waitFor(up), send(FROM, List.of(TO), eml)));
+        CompletableFuture<Clients.Result> pythonRun = CompletableFuture.supplyAsync(() -> {
+            try {
+                return Clients.run(Duration.ofSeconds(120), Map.of(), python);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+
+        try (SmtpsClient smtp = relay.connect().login(warmKey)) {
+            accepted.add(emailId(smtp.send(FROM, List.of(TO), message("before the outage"))));
+            awaitFile(ready, pythonRun);
+
+            pg("stop", pgDir.toString());
+
+            long t0 = System.nanoTime();
+            assertThat(smtp.send(FROM, List.of(TO), message("during the outage"))).isEqualTo(TEMPFAIL);
+            long tempfailMillis = (System.nanoTime() - t0) / 1_000_000;
+            // the connection goes on: NOOP, RSET, and a second try gets the same honest answer
+            assertThat(smtp.command("NOOP")).startsWith("250");
+            assertThat(smtp.command("RSET")).startsWith("250");
+            assertThat(smtp.send(FROM, List.of(TO), message("during the outage, again", "X-Krafter-Stream: broadcast")))
+                .isEqualTo(TEMPFAIL);
+            // a policy refusal needs no database and still comes first
+            assertThat(smtp.send(FROM, List.of(TO), message("bad stream", "X-Krafter-Stream: promo")))
+                .isEqualTo("550 5.7.1 unknown stream: promo");
+
+            Files.createFile(down);
+            awaitFile(sentWhileDown, pythonRun);
+
+            try (SmtpsClient cold = relay.connect()) {
+                cold.ehlo();
+                // the key is not in the relay's cache and cannot be looked up: temporary, not "invalid"
+                assertThat(cold.authPlain("apikey", coldKey)).isEqualTo("454 4.7.0 Temporary authentication failure, try again later");
+
+                pg("start", pgDir.toString(), String.valueOf(pgPort));
+
+                // The same connection retries, as a client does, once PostgreSQL is back. The relay's pool
+                // may need a moment (Hikari backs off between connection attempts while the database is
+                // down, up to 5 s): until then the honest answer is still 451, never anything else.
+                long back = System.nanoTime();
+                int tempfailsAfterRestart = 0;
+                String reply;
+                while (!(reply = smtp.send(FROM, List.of(TO), message("retry after the outage"))).startsWith("250")) {
+                    assertThat(reply).isEqualTo(TEMPFAIL);
+                    assertThat(Duration.ofNanos(System.nanoTime() - back)).isLessThan(Duration.ofSeconds(20));
+                    tempfailsAfterRestart++;
+                }
+                accepted.add(emailId(reply));
+                recovery = String.format("first 250 %d ms after PostgreSQL was back, after %d more 451s",
+                    (System.nanoTime() - back) / 1_000_000, tempfailsAfterRestart);
+                assertThat(cold.authPlain("apikey", coldKey)).startsWith("235");
+                UUID coldSend = emailId(cold.send(FROM, List.of(TO), message("cold key after the outage")));
+                accepted.add(coldSend);
+            }
+            Files.createFile(up);
+            System.out.printf("database down: 451 after %d ms (Hikari connectionTimeout 2000 ms); %s%n", tempfailMillis, recovery);
+        }
+
+        Clients.Result run = pythonRun.get(120, TimeUnit.SECONDS);
+        assertThat(run.exitCode()).as(run.output()).isZero();
+        List<String> data = run.output().lines().filter(l -> l.startsWith("DATA ")).toList();
+        assertThat(data).as(run.output()).hasSize(3);
+        assertThat(data.get(0)).startsWith("DATA 250 2.0.0 OK id=");
+        assertThat(data.get(1)).isEqualTo("DATA " + TEMPFAIL);
+        assertThat(data.get(2)).startsWith("DATA 250 2.0.0 OK id=");
+        accepted.add(emailId(data.get(0).substring(5)));
+        accepted.add(emailId(data.get(2).substring(5)));
+
+        // every 250 has its record; the 451s left none behind
+        assertThat(records(db, account)).isEqualTo(accepted.size());
+        for (UUID id : accepted) {
+            assertThat(record(db, id).status()).isIn("queued", "sent");
+        }
+    }
+
+    private static void awaitFile(Path file, CompletableFuture<Clients.Result> client) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!Files.exists(file)) {
+            if (client.isDone()) {
+                throw new AssertionError("client ended before " + file.getFileName() + ":\n" + client.get().output());
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no " + file + " after 60 s");
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    private static void pg(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(TestDatabase.repositoryRoot().resolve("bin/krafter-pg").toString());
+        command.addAll(List.of(args));
+        Clients.Result result = Clients.run(Duration.ofSeconds(120), Map.of(), command.toArray(String[]::new));
+        if (result.exitCode() != 0) {
+            throw new IllegalStateException(String.join(" ", command) + " failed:\n" + result.output());
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+}
