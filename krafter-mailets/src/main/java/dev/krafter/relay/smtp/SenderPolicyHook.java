@@ -39,8 +39,8 @@ import dev.krafter.relay.policy.SenderPolicy;
  * End of DATA: X-Krafter-* headers → {@link SenderPolicy} → email record + durable queue →
  * {@code 250 2.0.0 OK id=<email id>}, or {@code 550 <policy text>}, or
  * {@code 451 Temporary failure, try again later} for anything unexpected (stack trace in the log
- * only). It replaces James's SendMailHandler: the message is queued here and only here, inside the
- * email record's transaction.
+ * only). It replaces James's SendMailHandler: the message is queued here and only here, right
+ * after its email record is committed (see {@link EmailRecords#accept}).
  *
  * <p>Each message of a connection (after RSET, or several MAIL transactions) gets its own decision
  * and record: nothing is kept between calls. Runs on the Netty event loop in James 3.8.1, hence
