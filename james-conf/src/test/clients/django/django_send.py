@@ -11,7 +11,8 @@ from django.conf import settings
 
 env = os.environ
 settings.configure(
-    EMAIL_BACKEND="verified_ssl_backend.VerifiedSSLEmailBackend",
+    # KRAFTER_DJANGO_EMAIL_BACKEND: only for the test that shows what Django's own backend does.
+    EMAIL_BACKEND=env.get("KRAFTER_DJANGO_EMAIL_BACKEND", "verified_ssl_backend.VerifiedSSLEmailBackend"),
     EMAIL_HOST="localhost",
     EMAIL_PORT=int(env["KRAFTER_PORT"]),
     EMAIL_USE_SSL=True,  # implicit TLS on port 465

@@ -68,7 +68,12 @@ public class JakartaMailSend {
             transport.sendMessage(message, message.getAllRecipients());
             System.out.println("OK " + ((SMTPTransport) transport).getLastServerResponse().strip());
         } catch (MessagingException e) {
-            System.out.println("FAIL " + e.getClass().getSimpleName() + ": " + e.getMessage().strip());
+            StringBuilder causes = new StringBuilder();
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                causes.append(causes.length() == 0 ? "" : " <- ").append(t.getClass().getSimpleName()).append(": ")
+                    .append(String.valueOf(t.getMessage()).strip().replaceAll("\\s*\n\\s*", " "));
+            }
+            System.out.println("FAIL " + causes);
             System.exit(1);
         }
     }

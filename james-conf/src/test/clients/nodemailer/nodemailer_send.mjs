@@ -46,6 +46,6 @@ try {
   const info = await transporter.sendMail(message);
   console.log(`OK ${info.response}`);
 } catch (error) {
-  console.log(`FAIL ${error.message}`);
+  console.log(`FAIL ${error.message.replace(/\s*\n\s*/g, " ")}`);
   process.exitCode = 1;
 }

@@ -17,9 +17,9 @@ $mail->SMTPSecure = 'ssl'; // PHPMailer::ENCRYPTION_SMTPS, implicit TLS
 $mail->SMTPAuth = true;
 $mail->Username = 'apikey';
 $mail->Password = getenv('KRAFTER_API_KEY');
-// Only to show the relay's reply: collect what the server says.
+// Only to show the relay's reply and, on failure, why: collect PHPMailer's transcript.
 $transcript = [];
-$mail->SMTPDebug = SMTP::DEBUG_SERVER;
+$mail->SMTPDebug = SMTP::DEBUG_CONNECTION;
 $mail->Debugoutput = function ($line) use (&$transcript) { $transcript[] = rtrim($line); };
 
 $mail->setFrom('hello@yourdomain.com');
@@ -50,7 +50,7 @@ try {
     $mail->send();
 } catch (Exception $e) {
     echo implode("\n", $transcript), "\n";
-    echo 'FAIL ', $mail->ErrorInfo, "\n";
+    echo 'FAIL ', preg_replace('/\s*\n\s*/', ' ', $mail->ErrorInfo), "\n";
     exit(1);
 }
 // The server's replies: ... 354 (go ahead), then the reply to the message data.

@@ -40,7 +40,7 @@ switch ($case) {
 try {
     $sent = $transport->send($email);
 } catch (TransportExceptionInterface $e) {
-    echo 'FAIL ', $e->getMessage(), "\n";
+    echo 'FAIL ', preg_replace('/\s*\n\s*/', ' ', $e->getMessage()), "\n";
     exit(1);
 }
 // The transcript ends with the server's reply to the message data.

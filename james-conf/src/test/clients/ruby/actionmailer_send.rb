@@ -43,7 +43,7 @@ end
 begin
   message = RelayMailer.welcome(ENV.fetch("KRAFTER_CASE"), ENV.fetch("KRAFTER_TOKEN"), ENV["KRAFTER_ATTACHMENT"]).deliver_now
 rescue Net::SMTPError, OpenSSL::SSL::SSLError, SystemCallError => e
-  puts "FAIL #{e.class}: #{e.message.strip}"
+  puts "FAIL #{e.class}: #{e.message.strip.gsub(/\s*\n\s*/, " ")}"
   exit 1
 end
 puts "OK deliver_now sent #{message.message_id}"
