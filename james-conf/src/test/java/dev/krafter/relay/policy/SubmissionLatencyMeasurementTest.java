@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.krafter.relay.apikey.ApiKey;
 import dev.krafter.relay.apikey.ApiKeyStore;
+import dev.krafter.relay.db.WireRoundTrips;
 import dev.krafter.relay.db.TestDatabase;
 import dev.krafter.relay.server.RelayFixture;
 import dev.krafter.relay.server.SmtpsClient;

@@ -1,4 +1,4 @@
-package dev.krafter.relay.policy;
+package dev.krafter.relay.db;
 
 import java.io.FilterInputStream;
 import java.io.FilterOutputStream;
@@ -15,7 +15,7 @@ import javax.net.SocketFactory;
 
 /**
  * A pgjdbc {@code socketFactory} for the relay's own connection pool (add
- * {@code ?socketFactory=dev.krafter.relay.policy.WireRoundTrips} to KRAFTER_DB_URL of an in-process
+ * {@code ?socketFactory=dev.krafter.relay.db.WireRoundTrips} to KRAFTER_DB_URL of an in-process
  * relay): counts client→server round trips — a write that follows a read starts a new one — by the
  * kind of thread that waits for them: {@code smtp} for James's SMTP event loops ({@code smtps-io-*},
  * where AUTH and the end-of-DATA hook run), {@code other} for the rest (spooler, delivery, pool).
@@ -24,13 +24,18 @@ public final class WireRoundTrips extends SocketFactory {
     private static final Map<String, AtomicLong> ROUND_TRIPS = new ConcurrentHashMap<>();
 
     /** Round trips so far by the SMTP event loops. */
-    static long smtp() {
+    public static long smtp() {
         return ROUND_TRIPS.computeIfAbsent("smtp", k -> new AtomicLong()).get();
     }
 
     /** Round trips so far by every other thread. */
-    static long other() {
+    public static long other() {
         return ROUND_TRIPS.computeIfAbsent("other", k -> new AtomicLong()).get();
+    }
+
+    /** Round trips so far by all threads. */
+    public static long total() {
+        return smtp() + other();
     }
 
     private static void count() {

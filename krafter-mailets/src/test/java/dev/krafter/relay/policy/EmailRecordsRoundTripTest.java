@@ -16,6 +16,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.krafter.relay.apikey.ApiKey;
 import dev.krafter.relay.apikey.ApiKeyStore;
 import dev.krafter.relay.db.TestDatabase;
+import dev.krafter.relay.db.WireRoundTrips;
 
 /**
  * Counts database round trips per accepted message on the wire: in James 3.8.1 the hook runs on a
@@ -38,7 +39,7 @@ class EmailRecordsRoundTripTest {
         config.setUsername(db.user());
         config.setPassword(db.password());
         config.setMaximumPoolSize(1);
-        config.addDataSourceProperty("socketFactory", RoundTripCountingSocketFactory.class.getName());
+        config.addDataSourceProperty("socketFactory", WireRoundTrips.class.getName());
         counted = new HikariDataSource(config);
     }
 
@@ -48,15 +49,15 @@ class EmailRecordsRoundTripTest {
         db.close();
     }
 
-    private static int roundTripsOf(EmailRecords records, ApiKey key) {
+    private static long roundTripsOf(EmailRecords records, ApiKey key) {
         // Warm: the connection is open, and past pgjdbc's prepareThreshold (5) the statements are
         // server-side prepared, which is the steady state under load.
         for (int i = 0; i < 6; i++) {
             assertThat(records.accept(key, POLICY, FACTS, id -> { })).isInstanceOf(AcceptOutcome.Accepted.class);
         }
-        int before = RoundTripCountingSocketFactory.ROUND_TRIPS.get();
+        long before = WireRoundTrips.total();
         assertThat(records.accept(key, POLICY, FACTS, id -> { })).isInstanceOf(AcceptOutcome.Accepted.class);
-        return RoundTripCountingSocketFactory.ROUND_TRIPS.get() - before;
+        return WireRoundTrips.total() - before;
     }
 
     @Test
