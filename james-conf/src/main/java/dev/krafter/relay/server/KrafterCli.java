@@ -49,6 +49,16 @@ public final class KrafterCli {
             System.err.println("krafter-relay: " + e.getMessage());
             System.err.print(USAGE);
             System.exit(2);
+        } catch (CannotStart e) {
+            System.err.println("krafter-relay: cannot start. " + e.getMessage());
+            System.exit(1);
+        }
+    }
+
+    /** The relay did not start; the message is the one paragraph the admin reads. */
+    static final class CannotStart extends Exception {
+        CannotStart(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 
@@ -66,7 +76,7 @@ public final class KrafterCli {
 
     private void run() throws Exception {
         long started = System.nanoTime();
-        KrafterRelayServer server = KrafterRelayServer.start(settings);
+        KrafterRelayServer server = startServer();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.close();
@@ -81,6 +91,42 @@ public final class KrafterCli {
         new FirstApiKey(settings, new ApiKeyStore(server.database().dataSource(), Duration.ZERO), out)
             .createIfNone(server.smtpsPort());
         stopped.await();
+    }
+
+    /**
+     * A start that fails is one paragraph on stderr, not James's stack traces: a configuration
+     * mistake as a {@link StartupFailure} (file, element, fix), anything else as its chain of causes.
+     * The stack trace goes to var/start-up-error.log.
+     */
+    private KrafterRelayServer startServer() throws CannotStart {
+        try (StartupLogs quiet = StartupLogs.quietJamesStartErrors()) {
+            return KrafterRelayServer.start(settings);
+        } catch (StartupFailure e) {
+            String trace = e.getCause() == null ? "" : StartupLogs.writeTrace(settings.home(), e.getCause())
+                .map(file -> " (James's stack trace: " + file + ")").orElse("");
+            throw new CannotStart(e.getMessage() + trace, e);
+        } catch (Exception e) {
+            String trace = StartupLogs.writeTrace(settings.home(), e).map(file -> " (stack trace: " + file + ")")
+                .orElseGet(() -> {
+                    e.printStackTrace();
+                    return "";
+                });
+            throw new CannotStart(causes(e) + trace, e);
+        }
+    }
+
+    /** "message: cause message: root message", each told once. */
+    static String causes(Throwable e) {
+        StringBuilder text = new StringBuilder();
+        java.util.Set<String> told = new java.util.HashSet<>();
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage().lines().findFirst().orElse("").strip();
+            if (!message.isEmpty() && told.stream().noneMatch(m -> m.contains(message))) {
+                text.append(text.length() == 0 ? "" : ": ").append(message);
+                told.add(message);
+            }
+        }
+        return text.toString();
     }
 
     private void keys(Deque<String> args) throws Exception {

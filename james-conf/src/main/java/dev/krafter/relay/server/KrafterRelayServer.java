@@ -1,8 +1,12 @@
 package dev.krafter.relay.server;
 
+import java.util.Optional;
+
 import org.apache.commons.configuration2.BaseHierarchicalConfiguration;
 import org.apache.james.GuiceJamesServer;
 import org.apache.james.NaiveDelegationStoreModule;
+import org.apache.james.mailetcontainer.api.MailetLoader;
+import org.apache.james.mailetcontainer.api.MatcherLoader;
 import org.apache.james.modules.MailetProcessingModule;
 import org.apache.james.modules.protocols.ProtocolHandlerModule;
 import org.apache.james.modules.protocols.SMTPServerModule;
@@ -29,10 +33,17 @@ public final class KrafterRelayServer implements AutoCloseable {
         this.krafter = krafter;
     }
 
+    /**
+     * Starts the relay. A configuration mistake in the mail pipeline (mailetcontainer.xml,
+     * extensions.properties) is thrown as a {@link StartupFailure} that names the file, the element
+     * and the fix; other failures are thrown as they come.
+     */
     public static KrafterRelayServer start(RelaySettings settings) throws Exception {
         settings.systemProperties().forEach(System::setProperty);
         // A start-up error is the caller's to report (the CLI prints it and exits 1); James would System.exit.
         System.setProperty("james.exit.on.startup.error", System.getProperty("james.exit.on.startup.error", "false"));
+        // A misconfigured pipeline fails here, before the database, the queue or a port is touched.
+        PipelineCheck.check(settings.home(), settings.confDir());
         Database database = Database.connect(settings.database());
         try {
             database.migrate();
@@ -52,12 +63,21 @@ public final class KrafterRelayServer implements AutoCloseable {
                     new SMTPServerModule(),
                     binder -> binder.bind(MailetContainerModule.DefaultProcessorsConfigurationSupplier.class)
                         .toInstance(BaseHierarchicalConfiguration::new),
-                    krafter);
+                    krafter)
+                // James's loaders, reporting which mailet or matcher failed to build (StartupErrors).
+                .overrideWith(binder -> {
+                    binder.bind(MailetLoader.class).to(LocatingLoaders.Mailets.class);
+                    binder.bind(MatcherLoader.class).to(LocatingLoaders.Matchers.class);
+                });
             try {
                 james.start();
             } catch (Exception e) {
                 james.stop();
                 krafter.close();
+                Optional<StartupFailure> failure = StartupErrors.translate(e, settings.home(), settings.confDir());
+                if (failure.isPresent()) {
+                    throw failure.get();
+                }
                 throw e;
             }
             return new KrafterRelayServer(james, database, krafter);
