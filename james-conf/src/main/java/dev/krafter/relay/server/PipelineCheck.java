@@ -409,16 +409,16 @@ final class PipelineCheck {
         private List<String> guesses(String name, String standardPackage) {
             String simple = name.substring(name.lastIndexOf('.') + 1);
             String prefix = name.substring(0, name.lastIndexOf('.') + 1);
-            Set<String> candidates = new LinkedHashSet<>();
-            candidates.add(prefix + simple + "s");
+            List<String> simples = new ArrayList<>(List.of(simple, simple + "s"));
             if (simple.endsWith("s")) {
-                candidates.add(prefix + simple.substring(0, simple.length() - 1));
+                simples.add(simple.substring(0, simple.length() - 1));
             }
-            for (String pkg : List.of(standardPackage, KRAFTER_MAILETS_PACKAGE)) {
-                candidates.add(pkg + simple);
-                candidates.add(pkg + simple + "s");
+            Set<String> candidates = new LinkedHashSet<>();
+            for (String pkg : new LinkedHashSet<>(List.of(prefix, standardPackage, KRAFTER_MAILETS_PACKAGE))) {
+                simples.forEach(s -> candidates.add(pkg + s));
             }
             candidates.remove(name);
+            candidates.remove(standardPackage + name);
             List<String> found = new ArrayList<>();
             for (String candidate : candidates) {
                 if (quietLoad(loader, candidate).isPresent()) {
