@@ -120,7 +120,9 @@ public final class KrafterCli {
         StringBuilder text = new StringBuilder();
         java.util.Set<String> told = new java.util.HashSet<>();
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage().lines().findFirst().orElse("").strip();
+            String guice = StartupErrors.guiceSummary(t);
+            String message = guice != null ? guice
+                : t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage().lines().findFirst().orElse("").strip();
             if (!message.isEmpty() && told.stream().noneMatch(m -> m.contains(message))) {
                 text.append(text.length() == 0 ? "" : ": ").append(message);
                 told.add(message);

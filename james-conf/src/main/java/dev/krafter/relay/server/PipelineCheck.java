@@ -1,7 +1,7 @@
 package dev.krafter.relay.server;
 
 import java.io.IOException;
-import java.io.InputStream;
+import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.lang.reflect.Modifier;
 import java.net.MalformedURLException;
@@ -18,11 +18,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
+import org.apache.commons.configuration2.PropertiesConfiguration;
+import org.apache.commons.configuration2.convert.DefaultListDelimiterHandler;
+import org.apache.commons.configuration2.ex.ConfigurationException;
+import org.apache.commons.configuration2.io.FileHandler;
 import org.apache.mailet.Mailet;
 import org.apache.mailet.Matcher;
 import org.xml.sax.SAXException;
@@ -125,21 +128,27 @@ final class PipelineCheck {
         if (!Files.isRegularFile(file)) {
             return;
         }
-        Properties properties = new Properties();
-        try (InputStream in = Files.newInputStream(file)) {
-            properties.load(in);
-        } catch (IOException | IllegalArgumentException e) {
+        // Read as James reads it (commons-configuration): a key given on two lines is a list of both.
+        PropertiesConfiguration properties = new PropertiesConfiguration();
+        properties.setListDelimiterHandler(new DefaultListDelimiterHandler(','));
+        try (Reader in = Files.newBufferedReader(file)) {
+            new FileHandler(properties).load(in);
+        } catch (IOException | ConfigurationException | RuntimeException e) {
             throw new StartupFailure(name(file), null, "cannot be read: " + e.getMessage() + ".",
                 "write it as Java properties (key=value lines), see the comments in the distribution's copy.");
         }
         for (String key : List.of("guice.extension.module", "guice.extension.startable")) {
-            String value = properties.getProperty(key, "");
-            for (String className : value.split(",")) {
+            Set<String> named = new HashSet<>();
+            for (String className : properties.getStringArray(key)) {
                 className = className.trim();
                 if (className.isEmpty()) {
                     continue;
                 }
                 String element = key + "=" + className;
+                if (!named.add(className)) {
+                    throw new StartupFailure(name(file), element, className + " is named twice; Guice would refuse its bindings as bound twice.",
+                        "name each class once.");
+                }
                 Class<?> type = load(loader, className).orElseThrow(() -> new StartupFailure(name(file), element,
                     "no class " + quote(this.className(element)) + " on the relay's class path or in extensions-jars/" + jarsNow() + ".",
                     "put the jar that holds it into " + extensionsDir + " (or correct the name) and restart."));
@@ -169,7 +178,7 @@ final class PipelineCheck {
         } catch (SAXException e) {
             int line = ConfXml.line(e);
             throw new StartupFailure(fileName, line > 0 ? "line " + line : null,
-                "is not well-formed XML: " + e.getMessage() + ".", "correct the XML at that place (an unclosed or misspelt tag, a stray '<' or '&').");
+                "is not well-formed XML: " + e.getMessage().replaceFirst("\\.$", "") + ".", "correct the XML at that place (an unclosed or misspelt tag, a stray '<' or '&').");
         } catch (IOException e) {
             throw new StartupFailure(fileName, null, "cannot be read: " + e.getMessage() + ".", "make it readable by the relay.");
         }

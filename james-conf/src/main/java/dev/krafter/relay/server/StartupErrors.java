@@ -71,6 +71,14 @@ final class StartupErrors {
         return Optional.empty();
     }
 
+    /** One line for a Guice exception (its first error), null for anything else. */
+    static String guiceSummary(Throwable t) {
+        Collection<Message> messages = t instanceof ProvisionException p ? p.getErrorMessages()
+            : t instanceof com.google.inject.ConfigurationException c ? c.getErrorMessages()
+            : t instanceof CreationException c ? c.getErrorMessages() : null;
+        return messages == null || messages.isEmpty() ? null : firstLine(messages);
+    }
+
     private static StartupFailure elementFailure(LocatingLoaders.ElementFailure failure, Path file, String fileName, Path home) {
         String kind = failure.isMailet() ? "mailet" : "matcher";
         Throwable reason = reason(failure);

@@ -169,4 +169,13 @@ class PipelineCheckTest {
         assertThat(failure.file()).isEqualTo("conf/extensions.properties");
         assertThat(failure.problem()).isEqualTo("dev.krafter.relay.server.RelaySettings is not a Guice module.");
     }
+
+    @Test
+    void aGuiceModuleNamedTwiceOnTwoLines() throws IOException {
+        Files.writeString(conf.resolve("extensions.properties"),
+            "guice.extension.module=dev.krafter.relay.server.KrafterModule\nguice.extension.module=dev.krafter.relay.server.KrafterModule\n");
+        StartupFailure failure = failure();
+        assertThat(failure.element()).isEqualTo("guice.extension.module=dev.krafter.relay.server.KrafterModule");
+        assertThat(failure.problem()).contains("is named twice");
+    }
 }
