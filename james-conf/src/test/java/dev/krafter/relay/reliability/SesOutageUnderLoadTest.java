@@ -123,8 +123,11 @@ class SesOutageUnderLoadTest {
             .withBody("{\"__type\":\"" + type + "\",\"message\":\"outage\"}");
     }
 
+    /**
+     * The newest stub wins in WireMock, so nothing is reset: resetting first leaves a moment with no
+     * stub, when SES "answers" 404, which the relay rightly treats as a permanent refusal.
+     */
     private static void answer(WireMockServer ses, ResponseDefinitionBuilder response) {
-        ses.resetMappings();
         ses.stubFor(post(urlPathEqualTo(SEND_EMAIL)).willReturn(response));
     }
 
