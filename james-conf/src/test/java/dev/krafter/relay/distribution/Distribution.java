@@ -1,21 +1,16 @@
 package dev.krafter.relay.distribution;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Duration;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import dev.krafter.relay.server.RelayProcess;
 
 /**
  * The assembled distribution ({@code target/krafter-relay-<version>.tar.gz}) unpacked into a
@@ -25,7 +20,6 @@ import java.util.stream.Stream;
  * embedded default (a self-signed certificate written to the distribution's var/tls).
  */
 final class Distribution implements AutoCloseable {
-    private static final Pattern LISTENING = Pattern.compile("listening on .*:(\\d+) \\(implicit TLS\\)");
 
     private final Path parent;
     private final Path dir;
@@ -117,12 +111,12 @@ final class Distribution implements AutoCloseable {
     }
 
     /** {@code bin/krafter-relay run} from the distribution's directory, until it says it listens. */
-    Running start(Map<String, String> settings) throws IOException {
+    RelayProcess start(Map<String, String> settings) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(dir.resolve("bin/krafter-relay").toString(), "run")
             .directory(dir.toFile()).redirectErrorStream(true);
         builder.environment().clear();
         builder.environment().putAll(environment(settings));
-        return new Running(builder.start());
+        return RelayProcess.attach(builder.start());
     }
 
     /** A start that is expected to fail: its exit code and everything it printed. */
@@ -142,57 +136,6 @@ final class Distribution implements AutoCloseable {
     }
 
     record Exit(int code, String output) {
-    }
-
-    /** A relay started from the distribution; closing it is SIGTERM (the launcher exec's java). */
-    static final class Running implements AutoCloseable {
-        private final Process process;
-        private final StringBuffer log = new StringBuffer();
-        private final int port;
-
-        Running(Process process) {
-            this.process = process;
-            CompletableFuture<Integer> listening = new CompletableFuture<>();
-            Thread reader = new Thread(() -> {
-                try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                    String line;
-                    while ((line = lines.readLine()) != null) {
-                        log.append(line).append('\n');
-                        Matcher m = LISTENING.matcher(line);
-                        if (m.find()) {
-                            listening.complete(Integer.parseInt(m.group(1)));
-                        }
-                    }
-                } catch (IOException e) {
-                    // the process is gone
-                }
-                listening.completeExceptionally(new IllegalStateException("relay exited before listening:\n" + log));
-            }, "distribution-log");
-            reader.setDaemon(true);
-            reader.start();
-            try {
-                port = listening.get(90, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                process.destroyForcibly();
-                throw new IllegalStateException("the distribution's relay did not start:\n" + log, e);
-            }
-        }
-
-        int port() {
-            return port;
-        }
-
-        String log() {
-            return log.toString();
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            process.destroy();
-            if (!process.waitFor(Duration.ofSeconds(30).toMillis(), TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        }
     }
 
     @Override

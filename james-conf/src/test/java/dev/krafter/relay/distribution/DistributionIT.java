@@ -23,6 +23,7 @@ import dev.krafter.relay.apikey.ApiKeyStore;
 import dev.krafter.relay.db.TestDatabase;
 import dev.krafter.relay.server.Clients;
 import dev.krafter.relay.server.SmtpsClient;
+import dev.krafter.relay.server.RelayProcess;
 
 /**
  * The distribution as an admin gets it: the .tar.gz Maven assembled, unpacked, started with its own
@@ -98,7 +99,7 @@ class DistributionIT {
         return all;
     }
 
-    private static String send(Distribution.Running relay, String from, String headers) throws Exception {
+    private static String send(RelayProcess relay, String from, String headers) throws Exception {
         byte[] message = ("From: " + from + "\r\nTo: reader@example.com\r\nSubject: distribution test\r\n" + headers
             + "\r\nHello from the distribution.\r\n").getBytes(StandardCharsets.US_ASCII);
         try (SmtpsClient client = SmtpsClient.connect(relay.port(), distribution.certificate()).login(key)) {
@@ -111,7 +112,7 @@ class DistributionIT {
 
     @Test
     void startsFromItsOwnDirectoryWithTheEmbeddedDefaultsAndWritesToItsOutbox() throws Exception {
-        try (Distribution.Running relay = distribution.start(db())) {
+        try (RelayProcess relay = distribution.start(db())) {
             assertThat(relay.log()).contains("wrote a self-signed certificate for localhost to " + distribution.dir().resolve("var/tls"))
                 .doesNotContain("building");
             assertThat(distribution.certificate()).isRegularFile();
@@ -132,7 +133,7 @@ class DistributionIT {
             Map<String, String> env = with(db(), ses.relayEnv());
 
             // As unpacked: broadcast mail from news.acme.test leaves with the broadcast configuration set.
-            try (Distribution.Running relay = distribution.start(env)) {
+            try (RelayProcess relay = distribution.start(env)) {
                 SesStandIn.SendEmail before = ses.await(send(relay, "news@news.acme.test", "X-Krafter-Stream: broadcast\r\n"));
                 assertThat(before.configurationSet()).isEqualTo("krafter-broadcast");
                 assertThat(before.raw()).doesNotContain("X-Acme-Campaign").contains("List-Unsubscribe:");
@@ -146,7 +147,7 @@ class DistributionIT {
             distribution.edit("mailetcontainer.xml", TRANSPORT_ANCHOR, TRANSPORT_EXTENSION);
             distribution.edit("mailetcontainer.xml", PROCESSORS_ANCHOR, BROADCAST_PROCESSOR);
 
-            try (Distribution.Running relay = distribution.start(env)) {
+            try (RelayProcess relay = distribution.start(env)) {
                 SesStandIn.SendEmail routed = ses.await(send(relay, "news@news.acme.test", "X-Krafter-Stream: broadcast\r\n"));
                 assertThat(routed.configurationSet()).isEqualTo("acme-newsletters");
                 assertThat(routed.raw()).contains("X-Acme-Campaign: spring-sale").contains("List-Unsubscribe:")

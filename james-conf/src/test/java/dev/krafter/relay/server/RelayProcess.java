@@ -23,14 +23,8 @@ public final class RelayProcess implements AutoCloseable {
     private final int port;
     private final StringBuffer log = new StringBuffer();
 
-    private RelayProcess(Map<String, String> env) throws IOException, InterruptedException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx512m",
-            "-Dlogback.configurationFile=" + env.get("KRAFTER_HOME") + "/conf/logback.xml",
-            "-cp", System.getProperty("java.class.path"), KrafterCli.class.getName(), "run")
-            .redirectErrorStream(true);
-        builder.environment().putAll(env);
-        process = builder.start();
+    private RelayProcess(Process process) {
+        this.process = process;
         CompletableFuture<Integer> listening = new CompletableFuture<>();
         Thread reader = new Thread(() -> {
             try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
@@ -50,16 +44,27 @@ public final class RelayProcess implements AutoCloseable {
         reader.setDaemon(true);
         reader.start();
         try {
-            port = listening.get(60, TimeUnit.SECONDS);
+            port = listening.get(90, TimeUnit.SECONDS);
         } catch (Exception e) {
             process.destroyForcibly();
             throw new IllegalStateException("relay did not start:\n" + log, e);
         }
     }
 
+    /** Waits for a relay process started some other way (a distribution's launcher) to listen. */
+    public static RelayProcess attach(Process process) {
+        return new RelayProcess(process);
+    }
+
     /** Starts {@code KrafterCli run} with the given environment (KRAFTER_HOME, KRAFTER_DB_*, …). */
-    public static RelayProcess start(Map<String, String> env) throws IOException, InterruptedException {
-        return new RelayProcess(env);
+    public static RelayProcess start(Map<String, String> env) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx512m",
+            "-Dlogback.configurationFile=" + env.get("KRAFTER_HOME") + "/conf/logback.xml",
+            "-cp", System.getProperty("java.class.path"), KrafterCli.class.getName(), "run")
+            .redirectErrorStream(true);
+        builder.environment().putAll(env);
+        return new RelayProcess(builder.start());
     }
 
     public int port() {
