@@ -159,6 +159,11 @@ public final class SmtpsClient implements AutoCloseable {
     }
 
     private String readLine() throws IOException {
+        return readLine(in);
+    }
+
+    /** One CRLF- or LF-terminated line without its terminator; the rest at EOF; null at EOF with nothing read. */
+    public static String readLine(InputStream in) throws IOException {
         ByteArrayOutputStream line = new ByteArrayOutputStream();
         int b;
         while ((b = in.read()) != -1) {
