@@ -30,6 +30,7 @@ import dev.krafter.relay.apikey.ApiKey;
 import dev.krafter.relay.apikey.ApiKeyStore;
 import dev.krafter.relay.apikey.NewApiKey;
 import dev.krafter.relay.db.TestDatabase;
+import dev.krafter.relay.server.Clients;
 import dev.krafter.relay.server.KrafterCli;
 import dev.krafter.relay.server.RelayHome;
 import dev.krafter.relay.server.RelayProcess;
@@ -90,6 +91,10 @@ class ScaleOutTest {
 
     @AfterAll
     static void stop() throws Exception {
+        if (!nodes.isEmpty()) {
+            System.out.println("---- node 1 log (last 60 lines) ----");
+            nodes.get(0).log().lines().skip(Math.max(0, nodes.get(0).log().lines().count() - 60)).forEach(System.out::println);
+        }
         try {
             if (haproxy != null) {
                 haproxy.close();
@@ -164,7 +169,7 @@ class ScaleOutTest {
             perNode[node]++;
             // delivered by the node that accepted it: its own queue, its own outbox
             Path eml = homes.get(node).path().resolve("var/outbox/" + id + ".eml");
-            dev.krafter.relay.server.Clients.awaitOutbox(eml.getParent(), id);
+            Clients.awaitOutbox(eml.getParent(), id);
             assertThat(homes.get(1 - node).path().resolve("var/outbox/" + id + ".eml")).doesNotExist();
         }
         System.out.printf("round robin through haproxy: node1 accepted and delivered %d, node2 %d%n", perNode[0], perNode[1]);
@@ -324,6 +329,28 @@ class ScaleOutTest {
             smtp.ehlo();
             assertThat(smtp.authPlain("apikey", good)).startsWith("235");
         }
+    }
+
+    @Test
+    void theHealthcheckSendsAProxyHeaderWhenTheNodeRequiresOne() throws Exception {
+        Map<String, String> env = Map.of("KRAFTER_SMTP_PORT", Integer.toString(nodes.get(0).port()));
+        assertThat(healthcheck(with(env, "KRAFTER_PROXY_PROTOCOL", "true")).exitCode()).isZero();
+        // a plain TLS probe is closed by a node that requires the header
+        Clients.Result plain = healthcheck(with(env, "KRAFTER_PROXY_PROTOCOL", "false"));
+        assertThat(plain.exitCode()).isEqualTo(1);
+        assertThat(plain.output()).startsWith("krafter-relay healthcheck: port " + nodes.get(0).port() + ": ");
+    }
+
+    private static Map<String, String> with(Map<String, String> env, String name, String value) {
+        Map<String, String> all = new java.util.HashMap<>(env);
+        all.put(name, value);
+        return all;
+    }
+
+    /** {@code bin/krafter-relay healthcheck} runs KrafterCli healthcheck (here on the test class path). */
+    private static Clients.Result healthcheck(Map<String, String> env) throws Exception {
+        return Clients.run(Duration.ofSeconds(30), env, Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-cp", System.getProperty("java.class.path"), KrafterCli.class.getName(), "healthcheck");
     }
 
     @Test
