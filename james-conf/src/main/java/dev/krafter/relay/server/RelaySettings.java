@@ -55,6 +55,9 @@ public record RelaySettings(Path home, Path confDir, String smtpBindAddress, int
             Map.entry("krafter.ses.retryMaxDelay", environment.getOrDefault("KRAFTER_SES_RETRY_MAX_DELAY", "10m")),
             Map.entry("krafter.smtp.bind", smtpBindAddress + ":" + smtpPort),
             Map.entry("krafter.smtp.proxyRequired", Boolean.toString(proxyProtocol)),
+            // James counts connections per TCP peer, before the PROXY header: behind a balancer every
+            // connection has the balancer's address, so the limit would cap the node, not a client.
+            Map.entry("krafter.smtp.connectionLimitPerIP", proxyProtocol ? "0" : "200"),
             Map.entry("krafter.tls.cert", "file://" + tlsCert.toAbsolutePath()),
             Map.entry("krafter.tls.key", "file://" + tlsKey.toAbsolutePath()),
             Map.entry("krafter.delivery", sesConfigured() ? "ses" : "outbox"),

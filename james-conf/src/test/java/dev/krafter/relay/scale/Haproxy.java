@@ -11,10 +11,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Debian's HAProxy in TCP mode in the foreground ({@code haproxy -db}), on loopback ports: one
- * round-robin frontend over every node (PROXY v2, as in docs/architecture.md), and one frontend
- * per node (PROXY v1) so that a test can reach a chosen node through the proxy. TLS passes through
- * untouched; James terminates it.
+ * Debian's HAProxy in the foreground ({@code haproxy -db}) with the documented docker/haproxy.cfg
+ * on loopback ports (TCP mode, round robin, PROXY v2, per-client connection limit), plus one
+ * frontend per node (PROXY v1) so that a test can reach a chosen node through the proxy. TLS
+ * passes through untouched; the nodes terminate it.
  */
 final class Haproxy implements AutoCloseable {
     private final Process process;
@@ -29,41 +29,45 @@ final class Haproxy implements AutoCloseable {
         this.nodePorts = nodePorts;
     }
 
-    static Haproxy start(List<Integer> relayPorts) throws IOException, InterruptedException {
+    /**
+     * docker/haproxy.cfg as documented, with loopback addresses, these ports and this per-client
+     * connection limit; plus one frontend per node. Every replacement must match exactly once, so
+     * that the documented file and the tested one cannot drift apart unnoticed.
+     */
+    static Haproxy start(List<Integer> relayPorts, int perClientLimit) throws IOException, InterruptedException {
         int balanced = freePort();
         List<Integer> direct = new java.util.ArrayList<>();
         for (int i = 0; i < relayPorts.size(); i++) {
             direct.add(freePort());
         }
-        StringBuilder cfg = new StringBuilder("""
-            global
-              maxconn 1000
-            defaults
-              mode tcp
-              timeout connect 5s
-              timeout client 5m
-              timeout server 5m
-            frontend smtps
-              bind 127.0.0.1:%d
-              default_backend relays
-            backend relays
-              balance roundrobin
-            """.formatted(balanced));
+        String cfg = Files.readString(dev.krafter.relay.db.TestDatabase.repositoryRoot().resolve("docker/haproxy.cfg"));
+        cfg = replaceOnce(cfg, "  bind :465\n", "  bind 127.0.0.1:" + balanced + "\n");
+        cfg = replaceOnce(cfg, "{ sc0_conn_cur gt 200 }", "{ sc0_conn_cur gt " + perClientLimit + " }");
         for (int i = 0; i < relayPorts.size(); i++) {
-            cfg.append("  server node%d 127.0.0.1:%d send-proxy-v2 check check-send-proxy inter 2s\n".formatted(i + 1, relayPorts.get(i)));
+            cfg = replaceOnce(cfg, " relay" + (i + 1) + ":465 ", " 127.0.0.1:" + relayPorts.get(i) + " ");
         }
+        StringBuilder nodes = new StringBuilder(cfg);
         for (int i = 0; i < relayPorts.size(); i++) {
-            cfg.append("listen node%d-only\n  bind 127.0.0.1:%d\n  server node%d 127.0.0.1:%d send-proxy\n"
+            nodes.append("\nlisten node%d-only\n  bind 127.0.0.1:%d\n  server node%d 127.0.0.1:%d send-proxy\n"
                 .formatted(i + 1, direct.get(i), i + 1, relayPorts.get(i)));
         }
+        String text = nodes.toString();
         Path dir = Files.createTempDirectory("krafter-haproxy");
         Path file = dir.resolve("haproxy.cfg");
-        Files.writeString(file, cfg);
+        Files.writeString(file, text);
         Process process = new ProcessBuilder("haproxy", "-db", "-f", file.toString())
             .redirectErrorStream(true).redirectOutput(dir.resolve("haproxy.log").toFile()).start();
         Haproxy haproxy = new Haproxy(process, dir, balanced, direct);
         haproxy.awaitListening();
         return haproxy;
+    }
+
+    private static String replaceOnce(String text, String before, String after) {
+        int at = text.indexOf(before);
+        if (at < 0 || text.indexOf(before, at + 1) >= 0) {
+            throw new IllegalStateException("docker/haproxy.cfg does not contain exactly one \"" + before.strip() + "\"");
+        }
+        return text.substring(0, at) + after + text.substring(at + before.length());
     }
 
     int balancedPort() {

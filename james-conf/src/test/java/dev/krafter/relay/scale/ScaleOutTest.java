@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -47,6 +46,8 @@ class ScaleOutTest {
     private static final Pattern ACCEPTED = Pattern.compile("250 2\\.0\\.0 OK id=([0-9a-f-]{36})");
     private static final String FROM = "hello@app.acme.test";
     private static final String DEV = "dev@acme.test";
+    /** docker/haproxy.cfg's per-client connection limit (200) lowered for the test. */
+    private static final int PER_CLIENT_LIMIT = 20;
 
     private static TestDatabase database;
     private static Path tls;
@@ -71,22 +72,13 @@ class ScaleOutTest {
             "KRAFTER_DB_URL", database.url(), "KRAFTER_DB_USER", database.user(), "KRAFTER_DB_PASSWORD", database.password(),
             "KRAFTER_TLS_CERT", cert.toString(), "KRAFTER_TLS_KEY", tls.resolve("key.pem").toString(),
             "KRAFTER_PROXY_PROTOCOL", "true");
-        List<CompletableFuture<RelayProcess>> starting = new ArrayList<>();
+        // one after the other: on a busy 2-core machine two JVMs starting at once can miss RelayProcess's 90 s
         for (int i = 0; i < 2; i++) {
             RelayHome home = new RelayHome(shared);
             homes.add(home);
-            starting.add(CompletableFuture.supplyAsync(() -> {
-                try {
-                    return RelayProcess.start(home.env());
-                } catch (IOException e) {
-                    throw new IllegalStateException(e);
-                }
-            }));
+            nodes.add(RelayProcess.start(home.env()));
         }
-        for (CompletableFuture<RelayProcess> node : starting) {
-            nodes.add(node.get(3, TimeUnit.MINUTES));
-        }
-        haproxy = Haproxy.start(nodes.stream().map(RelayProcess::port).toList());
+        haproxy = Haproxy.start(nodes.stream().map(RelayProcess::port).toList(), PER_CLIENT_LIMIT);
     }
 
     @AfterAll
@@ -328,6 +320,41 @@ class ScaleOutTest {
         try (SmtpsClient smtp = viaProxyToNode(1, 5)) {
             smtp.ehlo();
             assertThat(smtp.authPlain("apikey", good)).startsWith("235");
+        }
+    }
+
+    @Test
+    void connectionsPerClientAreLimitedByHaproxyAndNotByTheNodesPerAddressLimit() throws Exception {
+        List<SmtpsClient> open = new ArrayList<>();
+        try {
+            // HAProxy's stick table counts the client's address over all nodes
+            for (int i = 0; i < PER_CLIENT_LIMIT; i++) {
+                open.add(viaBalancer(7));
+                assertThat(open.get(i).greeting()).startsWith("220 ");
+            }
+            assertThatThrownBy(() -> viaBalancer(7).close()).as("connection %d from 127.0.0.7", PER_CLIENT_LIMIT + 1)
+                .isInstanceOf(IOException.class);
+            try (SmtpsClient other = viaBalancer(8)) {
+                assertThat(other.greeting()).startsWith("220 ");
+            }
+            open.remove(0).close();
+            Thread.sleep(200); // HAProxy sees the close
+            open.add(viaBalancer(7));
+            for (SmtpsClient smtp : open) {
+                smtp.close();
+            }
+            open.clear();
+
+            // In PROXY mode a node's own per-address limit (200 otherwise) is off: every connection's
+            // TCP peer is the proxy. 210 connections to one node, all from HAProxy's 127.0.0.1, all greeted.
+            for (int i = 0; i < 210; i++) {
+                open.add(viaProxyToNode(0, 9));
+                assertThat(open.get(i).greeting()).as("connection %d", i + 1).startsWith("220 ");
+            }
+        } finally {
+            for (SmtpsClient smtp : open) {
+                smtp.close();
+            }
         }
     }
 
