@@ -31,6 +31,7 @@ public final class KrafterCli {
                krafter-relay keys list
                krafter-relay keys revoke ID|PREFIX
                krafter-relay accounts sandbox ACCOUNT --on|--off [--allow a@x.com,b@y.com] [--cap 100]
+               krafter-relay healthcheck
         """;
 
     private final RelaySettings settings;
@@ -42,6 +43,10 @@ public final class KrafterCli {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length == 1 && args[0].equals("healthcheck")) {
+            // before RelaySettings: the probe needs only the port, not the database settings
+            System.exit(Healthcheck.check(System.getenv()));
+        }
         try {
             System.exit(new KrafterCli(RelaySettings.fromEnvironment(System.getenv()), System.out)
                 .execute(new ArrayDeque<>(Arrays.asList(args))));

@@ -13,7 +13,8 @@ import dev.krafter.relay.db.DatabaseSettings;
  * {@code environment} keeps the whole map for the components that read their own variables
  * (SES settings, configuration set names).
  */
-public record RelaySettings(Path home, Path confDir, String smtpBindAddress, int smtpPort, Path tlsCert, Path tlsKey,
+public record RelaySettings(Path home, Path confDir, String smtpBindAddress, int smtpPort, boolean proxyProtocol,
+                            Path tlsCert, Path tlsKey,
                             DatabaseSettings database, Optional<String> sesRegion, Optional<String> sesEndpoint,
                             Path outboxDir, String unsubscribeMailto, String unsubscribeUrl,
                             Map<String, String> environment) {
@@ -26,6 +27,7 @@ public record RelaySettings(Path home, Path confDir, String smtpBindAddress, int
             path(env, "KRAFTER_CONF_DIR", home.resolve("conf")),
             env.getOrDefault("KRAFTER_SMTP_BIND", "0.0.0.0"),
             Integer.parseInt(env.getOrDefault("KRAFTER_SMTP_PORT", "465")),
+            proxyProtocol(env),
             path(env, "KRAFTER_TLS_CERT", var.resolve("tls/cert.pem")),
             path(env, "KRAFTER_TLS_KEY", var.resolve("tls/key.pem")),
             DatabaseSettings.of(
@@ -52,12 +54,28 @@ public record RelaySettings(Path home, Path confDir, String smtpBindAddress, int
             Map.entry("krafter.ses.retryInitialDelay", environment.getOrDefault("KRAFTER_SES_RETRY_INITIAL_DELAY", "30s")),
             Map.entry("krafter.ses.retryMaxDelay", environment.getOrDefault("KRAFTER_SES_RETRY_MAX_DELAY", "10m")),
             Map.entry("krafter.smtp.bind", smtpBindAddress + ":" + smtpPort),
+            Map.entry("krafter.smtp.proxyRequired", Boolean.toString(proxyProtocol)),
+            // James counts connections per TCP peer, before the PROXY header: behind a balancer every
+            // connection has the balancer's address, so the limit would cap the node, not a client.
+            Map.entry("krafter.smtp.connectionLimitPerIP", proxyProtocol ? "0" : "200"),
             Map.entry("krafter.tls.cert", "file://" + tlsCert.toAbsolutePath()),
             Map.entry("krafter.tls.key", "file://" + tlsKey.toAbsolutePath()),
             Map.entry("krafter.delivery", sesConfigured() ? "ses" : "outbox"),
             Map.entry("krafter.outbox.dir", outboxDir.toAbsolutePath().toString()),
             Map.entry("krafter.unsubscribe.mailto", unsubscribeMailto),
             Map.entry("krafter.unsubscribe.url", unsubscribeUrl));
+    }
+
+    /**
+     * KRAFTER_PROXY_PROTOCOL=true: every connection must start with a PROXY protocol header (v1 or
+     * v2, from HAProxy's send-proxy), and the client address in it is the one AUTH throttling sees.
+     */
+    public static boolean proxyProtocol(Map<String, String> env) {
+        String value = optional(env, "KRAFTER_PROXY_PROTOCOL").orElse("false").trim();
+        if (!value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) {
+            throw new IllegalArgumentException("KRAFTER_PROXY_PROTOCOL must be true or false, not \"" + value + "\"");
+        }
+        return Boolean.parseBoolean(value);
     }
 
     private static Path path(Map<String, String> env, String name, Path fallback) {

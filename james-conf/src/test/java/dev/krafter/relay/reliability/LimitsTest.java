@@ -40,7 +40,7 @@ class LimitsTest {
         String tweaked = xml
             .replaceFirst("<connectiontimeout>\\d+</connectiontimeout>", "<connectiontimeout>" + IDLE_SECONDS + "</connectiontimeout>")
             .replaceFirst("<connectionLimit>\\d+</connectionLimit>", "<connectionLimit>" + TOTAL + "</connectionLimit>")
-            .replaceFirst("<connectionLimitPerIP>\\d+</connectionLimitPerIP>", "<connectionLimitPerIP>" + PER_IP + "</connectionLimitPerIP>");
+            .replaceFirst("<connectionLimitPerIP>[^<]+</connectionLimitPerIP>", "<connectionLimitPerIP>" + PER_IP + "</connectionLimitPerIP>");
         assertThat(tweaked).contains("<connectionLimitPerIP>" + PER_IP + "<", "<connectionLimit>" + TOTAL + "<",
             "<connectiontimeout>" + IDLE_SECONDS + "<");
         Files.writeString(conf, tweaked);

@@ -43,6 +43,14 @@ public final class SmtpsClient implements AutoCloseable {
         return new SmtpsClient(socket);
     }
 
+    /** The same, from a given loopback source address (127.0.0.2, …): per-client-address behaviour. */
+    public static SmtpsClient connect(int port, Path trustedCertificate, java.net.InetAddress from) throws IOException {
+        SSLSocket socket = (SSLSocket) sslContext(trustedCertificate).getSocketFactory().createSocket("localhost", port, from, 0);
+        socket.setSoTimeout(30_000);
+        socket.startHandshake();
+        return new SmtpsClient(socket);
+    }
+
     public static SSLContext sslContext(Path trustedCertificate) throws IOException {
         try (InputStream pem = Files.newInputStream(trustedCertificate)) {
             X509Certificate cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(pem);
