@@ -52,6 +52,7 @@ public record RelaySettings(Path home, Path confDir, String smtpBindAddress, int
             Map.entry("krafter.ses.retryInitialDelay", environment.getOrDefault("KRAFTER_SES_RETRY_INITIAL_DELAY", "30s")),
             Map.entry("krafter.ses.retryMaxDelay", environment.getOrDefault("KRAFTER_SES_RETRY_MAX_DELAY", "10m")),
             Map.entry("krafter.smtp.bind", smtpBindAddress + ":" + smtpPort),
+            Map.entry("krafter.smtp.maxMessagesPerConnection", environment.getOrDefault("KRAFTER_MAX_MESSAGES_PER_CONNECTION", "1000")),
             Map.entry("krafter.tls.cert", "file://" + tlsCert.toAbsolutePath()),
             Map.entry("krafter.tls.key", "file://" + tlsKey.toAbsolutePath()),
             Map.entry("krafter.delivery", sesConfigured() ? "ses" : "outbox"),
