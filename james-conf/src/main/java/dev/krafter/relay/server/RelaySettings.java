@@ -58,6 +58,7 @@ public record RelaySettings(Path home, Path confDir, String smtpBindAddress, int
             // James counts connections per TCP peer, before the PROXY header: behind a balancer every
             // connection has the balancer's address, so the limit would cap the node, not a client.
             Map.entry("krafter.smtp.connectionLimitPerIP", proxyProtocol ? "0" : "200"),
+            Map.entry("krafter.smtp.maxMessagesPerConnection", environment.getOrDefault("KRAFTER_MAX_MESSAGES_PER_CONNECTION", "1000")),
             Map.entry("krafter.tls.cert", "file://" + tlsCert.toAbsolutePath()),
             Map.entry("krafter.tls.key", "file://" + tlsKey.toAbsolutePath()),
             Map.entry("krafter.delivery", sesConfigured() ? "ses" : "outbox"),

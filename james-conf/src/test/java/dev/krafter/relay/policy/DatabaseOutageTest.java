@@ -10,17 +10,8 @@ import static dev.krafter.relay.policy.PolicyHarness.records;
 import static dev.krafter.relay.policy.PolicyHarness.send;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,8 +31,8 @@ import dev.krafter.relay.apikey.ApiKey;
 import dev.krafter.relay.apikey.ApiKeyStore;
 import dev.krafter.relay.db.Database;
 import dev.krafter.relay.db.DatabaseSettings;
-import dev.krafter.relay.db.TestDatabase;
 import dev.krafter.relay.server.Clients;
+import dev.krafter.relay.server.PrivateCluster;
 import dev.krafter.relay.server.RelayFixture;
 import dev.krafter.relay.server.SmtpsClient;
 
@@ -53,12 +44,7 @@ import dev.krafter.relay.server.SmtpsClient;
  * the shared test cluster, which other tests use meanwhile.
  */
 class DatabaseOutageTest {
-    private static final String USER = "krafter";
-
-    private static Path pgDir;
-    private static FileChannel pgLockFile;
-    private static FileLock pgLock;
-    private static int pgPort;
+    private static PrivateCluster pg;
     private static RelayFixture relay;
     private static Database database;
     private static DataSource db;
@@ -66,25 +52,11 @@ class DatabaseOutageTest {
 
     @BeforeAll
     static void start() throws Exception {
-        // Kept between runs (initdb costs seconds), used by one run at a time (a lock file beside it).
-        Path target = TestDatabase.repositoryRoot().resolve("target");
-        Files.createDirectories(target);
-        pgLockFile = FileChannel.open(target.resolve("policy-outage-pg.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        pgLock = pgLockFile.lock();
-        pgDir = target.resolve("policy-outage-pg");
-        pg("stop", pgDir.toString()); // left running by a run that died, perhaps on another port
-        pgPort = freePort();
-        pg("start", pgDir.toString(), String.valueOf(pgPort));
-        String password = Files.readString(pgDir.resolve("password")).trim();
-        String admin = "jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres";
-        try (Connection c = DriverManager.getConnection(admin, USER, password); Statement s = c.createStatement()) {
-            s.execute("DROP DATABASE IF EXISTS krafter_outage WITH (FORCE)");
-            s.execute("CREATE DATABASE krafter_outage");
-        }
-        String url = "jdbc:postgresql://127.0.0.1:" + pgPort + "/krafter_outage";
-        relay = RelayFixture.start(Map.of("KRAFTER_DB_URL", url, "KRAFTER_DB_USER", USER, "KRAFTER_DB_PASSWORD", password));
+        pg = PrivateCluster.start("policy-outage-pg");
+        String url = pg.freshDatabase("krafter_outage");
+        relay = RelayFixture.start(pg.relayEnv(url));
         // relay.keys() is the fixture's database on the shared cluster; this relay uses the private one.
-        database = Database.connect(DatabaseSettings.of(url, USER, password));
+        database = Database.connect(DatabaseSettings.of(url, PrivateCluster.USER, pg.password()));
         db = database.dataSource();
         keys = new ApiKeyStore(db, Duration.ZERO);
     }
@@ -99,17 +71,8 @@ class DatabaseOutageTest {
                 database.close();
             }
         } finally {
-            try {
-                if (pgDir != null) {
-                    pg("stop", pgDir.toString());
-                }
-            } finally {
-                if (pgLock != null) {
-                    pgLock.release();
-                }
-                if (pgLockFile != null) {
-                    pgLockFile.close();
-                }
+            if (pg != null) {
+                pg.close();
             }
         }
     }
@@ -145,7 +108,7 @@ class DatabaseOutageTest {
             accepted.add(emailId(smtp.send(FROM, List.of(TO), message("before the outage"))));
             awaitFile(ready, pythonRun);
 
-            pg("stop", pgDir.toString());
+            pg.stop();
 
             long t0 = System.nanoTime();
             assertThat(smtp.send(FROM, List.of(TO), message("during the outage"))).isEqualTo(TEMPFAIL);
@@ -167,7 +130,7 @@ class DatabaseOutageTest {
                 // the key is not in the relay's cache and cannot be looked up: temporary, not "invalid"
                 assertThat(cold.authPlain("apikey", coldKey)).isEqualTo("454 4.7.0 Temporary authentication failure, try again later");
 
-                pg("start", pgDir.toString(), String.valueOf(pgPort));
+                pg.start();
 
                 // The same connection retries, as a client does, once PostgreSQL is back. The relay's pool
                 // may need a moment (Hikari backs off between connection attempts while the database is
@@ -218,22 +181,6 @@ class DatabaseOutageTest {
                 throw new AssertionError("no " + file + " after 60 s");
             }
             Thread.sleep(20);
-        }
-    }
-
-    private static void pg(String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
-        command.add(TestDatabase.repositoryRoot().resolve("bin/krafter-pg").toString());
-        command.addAll(List.of(args));
-        Clients.Result result = Clients.run(Duration.ofSeconds(120), Map.of(), command.toArray(String[]::new));
-        if (result.exitCode() != 0) {
-            throw new IllegalStateException(String.join(" ", command) + " failed:\n" + result.output());
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
         }
     }
 }

@@ -118,7 +118,7 @@ class SesOutageUnderLoadTest {
         }
     }
 
-    private static ResponseDefinitionBuilder error(int status, String type) {
+    static ResponseDefinitionBuilder error(int status, String type) {
         return aResponse().withStatus(status).withHeader("x-amzn-ErrorType", type).withHeader("Content-Type", "application/json")
             .withBody("{\"__type\":\"" + type + "\",\"message\":\"outage\"}");
     }
@@ -127,12 +127,12 @@ class SesOutageUnderLoadTest {
      * The newest stub wins in WireMock, so nothing is reset: resetting first leaves a moment with no
      * stub, when SES "answers" 404, which the relay rightly treats as a permanent refusal.
      */
-    private static void answer(WireMockServer ses, ResponseDefinitionBuilder response) {
+    static void answer(WireMockServer ses, ResponseDefinitionBuilder response) {
         ses.stubFor(post(urlPathEqualTo(SEND_EMAIL)).willReturn(response));
     }
 
     /** Each call: {request body, status as a number node}. */
-    private static List<JsonNode[]> sesCalls(WireMockServer ses) throws Exception {
+    static List<JsonNode[]> sesCalls(WireMockServer ses) throws Exception {
         List<JsonNode[]> calls = new ArrayList<>();
         for (ServeEvent event : ses.getAllServeEvents()) {
             if (event.getRequest().getUrl().startsWith(SEND_EMAIL)) {
@@ -145,11 +145,11 @@ class SesOutageUnderLoadTest {
         return calls;
     }
 
-    private static Set<String> delivered(List<JsonNode[]> calls) {
+    static Set<String> delivered(List<JsonNode[]> calls) {
         return calls.stream().filter(c -> c[1].asInt() == 200).map(c -> emailId(c[0])).collect(Collectors.toSet());
     }
 
-    private static String emailId(JsonNode request) {
+    static String emailId(JsonNode request) {
         for (JsonNode tag : request.path("EmailTags")) {
             if (tag.path("Name").asText().equals("email_id")) {
                 return tag.path("Value").asText();

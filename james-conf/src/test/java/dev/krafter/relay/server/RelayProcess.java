@@ -67,6 +67,11 @@ public final class RelayProcess implements AutoCloseable {
         return new RelayProcess(builder.start());
     }
 
+    /** The operating-system process id (for /proc and jcmd). */
+    public long pid() {
+        return process.pid();
+    }
+
     public int port() {
         return port;
     }
