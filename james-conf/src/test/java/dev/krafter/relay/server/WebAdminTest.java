@@ -219,6 +219,25 @@ class WebAdminTest {
     }
 
     @Test
+    void aPrefixSharedByTwoActiveKeysIsA409AndNothingIsRevoked() throws Exception {
+        long first = relay.newKey("shared-prefix", Set.of(ApiKey.SEND_SCOPE), Set.of("transactional")).key().id();
+        long second = relay.newKey("shared-prefix", Set.of(ApiKey.SEND_SCOPE), Set.of("transactional")).key().id();
+        try (var c = relay.database().database().dataSource().getConnection();
+             var update = c.prepareStatement("UPDATE api_keys SET prefix = 'kr_live_Same' WHERE account_id = 'shared-prefix'")) {
+            update.executeUpdate();
+        }
+        Reply ambiguous = call("DELETE", "/krafter/keys/kr_live_Same", null);
+        assertThat(ambiguous.status()).isEqualTo(409);
+        assertThat(ambiguous.json().get("message").asText())
+            .isEqualTo("prefix kr_live_Same names 2 active keys (ids [" + first + ", " + second + "]); revoke by id");
+        assertThat(relay.keys().list("shared-prefix")).noneMatch(ApiKey::revoked);
+        assertThat(call("DELETE", "/krafter/keys/" + second, null).status()).isEqualTo(200);
+        Reply last = call("DELETE", "/krafter/keys/kr_live_Same", null);
+        assertThat(last.json().get("id").asLong()).isEqualTo(first);
+        assertThat(relay.keys().list("shared-prefix")).allMatch(ApiKey::revoked);
+    }
+
+    @Test
     void sandboxSetOverHttpIsRefusedAtRcptOverSmtp() throws Exception {
         String secret = relay.newKey("http-sandbox");
         try (SmtpsClient smtp = relay.connect()) {
