@@ -8,29 +8,41 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Deque;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 
+import dev.krafter.relay.admin.AdminRefusal;
+import dev.krafter.relay.admin.AdminViews;
+import dev.krafter.relay.admin.KeySpec;
+import dev.krafter.relay.admin.RelayAdmin;
+import dev.krafter.relay.admin.SandboxChange;
 import dev.krafter.relay.apikey.ApiKey;
 import dev.krafter.relay.apikey.ApiKeyStore;
 import dev.krafter.relay.apikey.NewApiKey;
 import dev.krafter.relay.db.Database;
+import dev.krafter.relay.policy.EmailRecords;
 
 /**
- * {@code bin/krafter-relay}: run | migrate | keys create|list|revoke | accounts sandbox.
+ * {@code bin/krafter-relay}: run | migrate | keys create|list|revoke | accounts sandbox | emails show.
  * Configuration comes from the environment (RelaySettings); the script sets up the embedded default.
+ * The admin commands go through {@link RelayAdmin}, as WebAdmin's routes do.
  */
 public final class KrafterCli {
     private static final String USAGE = """
         usage: krafter-relay run
                krafter-relay migrate
                krafter-relay keys create --account ACCOUNT [--scopes mail:send] [--streams transactional,broadcast] [--sandbox]
-               krafter-relay keys list
+               krafter-relay keys list [--account ACCOUNT]
                krafter-relay keys revoke ID|PREFIX
-               krafter-relay accounts sandbox ACCOUNT --on|--off [--allow a@x.com,b@y.com] [--cap 100]
+               krafter-relay accounts sandbox ACCOUNT [--on|--off] [--allow a@x.com,b@y.com] [--cap 100]
+               krafter-relay emails show EMAIL_ID
                krafter-relay healthcheck
         """;
 
@@ -54,6 +66,9 @@ public final class KrafterCli {
             System.err.println("krafter-relay: " + e.getMessage());
             System.err.print(USAGE);
             System.exit(2);
+        } catch (AdminRefusal e) {
+            System.err.println("krafter-relay: " + e.getMessage());
+            System.exit(e.kind() == AdminRefusal.Kind.INVALID ? 2 : 1);
         } catch (CannotStart e) {
             System.err.println("krafter-relay: cannot start. " + e.getMessage());
             System.exit(1);
@@ -74,6 +89,7 @@ public final class KrafterCli {
             case "migrate" -> withStore((db, store) -> out.println("migrations applied: " + db.migrate()));
             case "keys" -> keys(args);
             case "accounts" -> accounts(args);
+            case "emails" -> emails(args);
             default -> throw new IllegalArgumentException("unknown command: " + command);
         }
         return 0;
@@ -93,6 +109,10 @@ public final class KrafterCli {
             out.println("*** NO SES SETTINGS: messages are NOT sent, they are written to " + settings.outboxDir()
                 + " (set KRAFTER_SES_REGION to deliver through Amazon SES) ***");
         }
+        out.println(server.adminPort()
+            .map(port -> "WebAdmin on http://" + server.adminSettings().bindAddress() + ":" + port
+                + " (Authorization: Bearer $KRAFTER_ADMIN_TOKEN)")
+            .orElse("WebAdmin off (set KRAFTER_ADMIN_TOKEN to turn it on)"));
         new FirstApiKey(settings, new ApiKeyStore(server.database().dataSource(), Duration.ZERO), out)
             .createIfNone(server.smtpsPort());
         stopped.await();
@@ -141,35 +161,36 @@ public final class KrafterCli {
         switch (sub) {
             case "create" -> {
                 Map<String, String> options = Options.parse(args, Set.of("--account", "--scopes", "--streams"), Set.of("--sandbox"));
-                String account = Options.required(options, "--account");
-                NewApiKey created = withStoreResult(store -> store.create(account,
-                    csv(options.getOrDefault("--scopes", ApiKey.SEND_SCOPE)),
-                    csv(options.getOrDefault("--streams", "transactional,broadcast")),
-                    options.containsKey("--sandbox")));
+                KeySpec spec = KeySpec.of(Options.required(options, "--account"),
+                    Optional.ofNullable(options.get("--scopes")).map(KrafterCli::csv),
+                    Optional.ofNullable(options.get("--streams")).map(KrafterCli::csv),
+                    options.containsKey("--sandbox"));
+                NewApiKey created = withAdmin(admin -> admin.createKey(spec));
                 out.println(created.secret().value());
                 System.err.printf("created key %d (%s) for account %s; it is shown only this once%n",
-                    created.key().id(), created.key().prefix(), account);
+                    created.key().id(), created.key().prefix(), created.key().accountId());
             }
-            case "list" -> withStore((db, store) -> {
+            case "list" -> {
+                Map<String, String> options = Options.parse(args, Set.of("--account"), Set.of());
+                List<ApiKey> keys = withAdmin(admin -> admin.keys(Optional.ofNullable(options.get("--account"))));
                 out.printf("%-6s %-14s %-20s %-24s %-28s %s%n", "ID", "PREFIX", "ACCOUNT", "SCOPES", "STREAMS", "STATE");
-                for (ApiKey key : store.list()) {
+                for (ApiKey key : keys) {
                     out.printf("%-6d %-14s %-20s %-24s %-28s %s%n", key.id(), key.prefix(), key.accountId(),
-                        String.join(",", key.scopes()), String.join(",", key.allowedStreams()),
+                        String.join(",", new TreeSet<>(key.scopes())), String.join(",", new TreeSet<>(key.allowedStreams())),
                         key.revoked() ? "revoked" : key.sandbox().enabled() ? "active (sandbox)" : "active");
                 }
-            });
+            }
             case "revoke" -> {
                 String which = next(args, "keys revoke ID|PREFIX");
-                int revoked = withStoreResult(store -> store.revoke(which));
-                if (revoked == 0) {
-                    throw new IllegalArgumentException("no active key with id or prefix " + which);
-                }
-                out.println("revoked " + revoked + " key(s); refused within 5 seconds");
+                ApiKey revoked = withAdmin(admin -> admin.revokeKey(which));
+                out.printf("revoked key %d (%s) of account %s; refused within 5 seconds%n",
+                    revoked.id(), revoked.prefix(), revoked.accountId());
             }
             default -> throw new IllegalArgumentException("unknown keys command: " + sub);
         }
     }
 
+    /** {@code accounts sandbox ACCOUNT}: shows the settings; with options, changes the parts given. */
     private void accounts(Deque<String> args) throws Exception {
         String sub = next(args, "accounts sandbox");
         if (!sub.equals("sandbox")) {
@@ -177,21 +198,52 @@ public final class KrafterCli {
         }
         String account = next(args, "accounts sandbox ACCOUNT");
         Map<String, String> options = Options.parse(args, Set.of("--allow", "--cap"), Set.of("--on", "--off"));
-        if (options.containsKey("--on") == options.containsKey("--off")) {
-            throw new IllegalArgumentException("give exactly one of --on, --off");
+        if (options.containsKey("--on") && options.containsKey("--off")) {
+            throw new IllegalArgumentException("give at most one of --on, --off");
         }
-        ApiKey.Sandbox sandbox = new ApiKey.Sandbox(options.containsKey("--on"),
-            csv(options.getOrDefault("--allow", "")), Integer.parseInt(options.getOrDefault("--cap", "100")));
-        withStore((db, store) -> store.setSandbox(account, sandbox));
-        out.println("account " + account + ": sandbox " + (sandbox.enabled() ? "on" : "off"));
+        Optional<Boolean> enabled = options.containsKey("--on") ? Optional.of(true)
+            : options.containsKey("--off") ? Optional.of(false) : Optional.empty();
+        Optional<Integer> cap;
+        try {
+            cap = Optional.ofNullable(options.get("--cap")).map(String::strip).map(Integer::valueOf);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--cap needs a whole number, not " + options.get("--cap"));
+        }
+        SandboxChange change = new SandboxChange(enabled, Optional.ofNullable(options.get("--allow")).map(KrafterCli::csv), cap);
+        ApiKey.Sandbox sandbox = withAdmin(admin -> change.isEmpty() ? admin.sandbox(account) : admin.changeSandbox(account, change));
+        print(AdminViews.sandbox(account, sandbox));
+    }
+
+    private void emails(Deque<String> args) throws Exception {
+        String sub = next(args, "emails show EMAIL_ID");
+        if (!sub.equals("show")) {
+            throw new IllegalArgumentException("unknown emails command: " + sub);
+        }
+        String id = next(args, "emails show EMAIL_ID");
+        Options.parse(args, Set.of(), Set.of());
+        print(AdminViews.email(withAdmin(admin -> admin.email(id))));
+    }
+
+    /** One {@code name: value} line a field; collections comma-separated, absent values as "-". */
+    private void print(Map<String, Object> view) {
+        view.forEach((name, value) -> out.println(name + ": " + (value == null ? "-"
+            : value instanceof Collection<?> items ? String.join(",", items.stream().map(String::valueOf).toList())
+            : value)));
+    }
+
+    private interface AdminFunction<T> {
+        T apply(RelayAdmin admin);
+    }
+
+    private <T> T withAdmin(AdminFunction<T> function) throws Exception {
+        try (Database db = Database.connect(settings.database())) {
+            db.migrate();
+            return function.apply(new RelayAdmin(new ApiKeyStore(db.dataSource(), Duration.ZERO), new EmailRecords(db.dataSource())));
+        }
     }
 
     private interface StoreAction {
         void apply(Database db, ApiKeyStore store) throws Exception;
-    }
-
-    private interface StoreFunction<T> {
-        T apply(ApiKeyStore store);
     }
 
     private void withStore(StoreAction action) throws Exception {
@@ -199,14 +251,6 @@ public final class KrafterCli {
             db.migrate();
             action.apply(db, new ApiKeyStore(db.dataSource(), Duration.ZERO));
         }
-    }
-
-    private <T> T withStoreResult(StoreFunction<T> function) throws Exception {
-        Object[] result = new Object[1];
-        withStore((db, store) -> result[0] = function.apply(store));
-        @SuppressWarnings("unchecked")
-        T value = (T) result[0];
-        return value;
     }
 
     private static String next(Deque<String> args, String usage) {

@@ -14,23 +14,28 @@ import org.apache.james.modules.protocols.SmtpGuiceProbe;
 import org.apache.james.modules.server.MailetContainerModule;
 import org.apache.james.modules.server.RawPostDequeueDecoratorModule;
 import org.apache.james.server.core.configuration.Configuration;
+import org.apache.james.utils.WebAdminGuiceProbe;
 
 import dev.krafter.relay.db.Database;
+import dev.krafter.relay.webadmin.AdminModule;
+import dev.krafter.relay.webadmin.AdminSettings;
 
 /**
  * The relay: James's Guice server with only what an SMTPS submission relay needs — the SMTP
- * server, the mailet container, the durable queue, DNS, metrics — plus Krafter's module.
- * No IMAP, POP3, JMAP, LMTP or mailboxes.
+ * server, the mailet container, the durable queue, DNS, metrics, WebAdmin (on loopback, only with
+ * an admin token) — plus Krafter's module. No IMAP, POP3, JMAP, LMTP or mailboxes.
  */
 public final class KrafterRelayServer implements AutoCloseable {
     private final GuiceJamesServer james;
     private final Database database;
     private final KrafterModule krafter;
+    private final AdminSettings admin;
 
-    private KrafterRelayServer(GuiceJamesServer james, Database database, KrafterModule krafter) {
+    private KrafterRelayServer(GuiceJamesServer james, Database database, KrafterModule krafter, AdminSettings admin) {
         this.james = james;
         this.database = database;
         this.krafter = krafter;
+        this.admin = admin;
     }
 
     /**
@@ -40,6 +45,8 @@ public final class KrafterRelayServer implements AutoCloseable {
      */
     public static KrafterRelayServer start(RelaySettings settings) throws Exception {
         settings.systemProperties().forEach(System::setProperty);
+        AdminSettings admin = AdminSettings.fromEnvironment(settings.environment());
+        admin.systemProperties().forEach(System::setProperty);
         // A start-up error is the caller's to report (the CLI prints it and exits 1); James would System.exit.
         System.setProperty("james.exit.on.startup.error", System.getProperty("james.exit.on.startup.error", "false"));
         // A misconfigured pipeline fails here, before the database, the queue or a port is touched.
@@ -61,6 +68,7 @@ public final class KrafterRelayServer implements AutoCloseable {
                     new RawPostDequeueDecoratorModule(),
                     new ProtocolHandlerModule(),
                     new SMTPServerModule(),
+                    new AdminModule(admin),
                     binder -> binder.bind(MailetContainerModule.DefaultProcessorsConfigurationSupplier.class)
                         .toInstance(BaseHierarchicalConfiguration::new),
                     krafter)
@@ -80,7 +88,7 @@ public final class KrafterRelayServer implements AutoCloseable {
                 }
                 throw e;
             }
-            return new KrafterRelayServer(james, database, krafter);
+            return new KrafterRelayServer(james, database, krafter, admin);
         } catch (Exception e) {
             database.close();
             throw e;
@@ -90,6 +98,17 @@ public final class KrafterRelayServer implements AutoCloseable {
     /** The port SMTPS actually listens on (useful with port 0 in tests). */
     public int smtpsPort() {
         return james.getProbe(SmtpGuiceProbe.class).getSmtpSslPort().getValue();
+    }
+
+    /** The port WebAdmin listens on; empty when it is off (no KRAFTER_ADMIN_TOKEN). */
+    public Optional<Integer> adminPort() {
+        return admin.enabled()
+            ? Optional.of(james.getProbe(WebAdminGuiceProbe.class).getWebAdminPort().getValue())
+            : Optional.empty();
+    }
+
+    public AdminSettings adminSettings() {
+        return admin;
     }
 
     public Database database() {

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 import dev.krafter.relay.apikey.ApiKey;
@@ -45,6 +46,15 @@ public final class RelayFixture implements AutoCloseable {
 
     public int port() {
         return server.smtpsPort();
+    }
+
+    /** WebAdmin's port; empty unless the relay was started with KRAFTER_ADMIN_TOKEN. */
+    public Optional<Integer> adminPort() {
+        return server.adminPort();
+    }
+
+    public RelaySettings settings() {
+        return settings;
     }
 
     public Path certificate() {

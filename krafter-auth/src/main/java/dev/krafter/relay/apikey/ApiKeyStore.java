@@ -123,14 +123,90 @@ public final class ApiKeyStore {
         }
     }
 
-    /** Revokes by numeric id or by display prefix; returns how many keys were revoked. */
+    /** One account's keys, revoked ones included, oldest first. */
+    public List<ApiKey> list(String accountId) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement select = c.prepareStatement(SELECT + " WHERE k.account_id = ? ORDER BY k.id")) {
+            select.setString(1, accountId);
+            List<ApiKey> keys = new ArrayList<>();
+            try (ResultSet rs = select.executeQuery()) {
+                while (rs.next()) {
+                    keys.add(read(rs));
+                }
+            }
+            return keys;
+        } catch (SQLException e) {
+            throw new StoreException("could not list API keys", e);
+        }
+    }
+
+    /** The keys a numeric id or a display prefix names (prefixes are short and may be shared). */
+    public List<ApiKey> findByIdOrPrefix(String idOrPrefix) {
+        boolean byId = idOrPrefix.matches("\\d{1,18}");
+        try (Connection c = dataSource.getConnection(); PreparedStatement select = c.prepareStatement(
+            SELECT + (byId ? " WHERE k.id = ?::bigint" : " WHERE k.prefix = ?") + " ORDER BY k.id")) {
+            select.setString(1, idOrPrefix);
+            List<ApiKey> keys = new ArrayList<>();
+            try (ResultSet rs = select.executeQuery()) {
+                while (rs.next()) {
+                    keys.add(read(rs));
+                }
+            }
+            return keys;
+        } catch (SQLException e) {
+            throw new StoreException("could not look up API key " + idOrPrefix, e);
+        }
+    }
+
+    /** An account's sandbox settings; empty when the account does not exist. */
+    public Optional<ApiKey.Sandbox> sandbox(String accountId) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement select = c.prepareStatement(
+            "SELECT sandbox, sandbox_allowed_recipients, sandbox_daily_cap FROM accounts WHERE id = ?")) {
+            select.setString(1, accountId);
+            try (ResultSet rs = select.executeQuery()) {
+                return rs.next()
+                    ? Optional.of(new ApiKey.Sandbox(rs.getBoolean(1), strings(rs.getArray(2)), rs.getInt(3)))
+                    : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new StoreException("could not read account " + accountId, e);
+        }
+    }
+
+    /**
+     * Changes an existing account's sandbox settings (no account is created: a typo must not
+     * succeed silently). Cached keys are dropped so that this process applies it at once.
+     *
+     * @return whether the account exists
+     */
+    public boolean updateSandbox(String accountId, ApiKey.Sandbox sandbox) {
+        try (Connection c = dataSource.getConnection(); PreparedStatement update = c.prepareStatement("""
+            UPDATE accounts SET sandbox = ?, sandbox_allowed_recipients = ?, sandbox_daily_cap = ? WHERE id = ?""")) {
+            update.setBoolean(1, sandbox.enabled());
+            update.setArray(2, c.createArrayOf("text", sandbox.allowedRecipients().toArray()));
+            update.setInt(3, sandbox.dailyCap());
+            update.setString(4, accountId);
+            boolean updated = update.executeUpdate() > 0;
+            cache.clear();
+            return updated;
+        } catch (SQLException e) {
+            throw new StoreException("could not update account " + accountId, e);
+        }
+    }
+
+    /**
+     * Revokes by numeric id or by display prefix; returns how many keys were revoked. Cached keys
+     * are dropped, so this process refuses the key at once; other relay processes within the TTL.
+     */
     public int revoke(String idOrPrefix) {
         String sql = idOrPrefix.matches("\\d+")
             ? "UPDATE api_keys SET revoked_at = now() WHERE id = ?::bigint AND revoked_at IS NULL"
             : "UPDATE api_keys SET revoked_at = now() WHERE prefix = ? AND revoked_at IS NULL";
         try (Connection c = dataSource.getConnection(); PreparedStatement update = c.prepareStatement(sql)) {
             update.setString(1, idOrPrefix);
-            return update.executeUpdate();
+            int revoked = update.executeUpdate();
+            cache.clear();
+            return revoked;
         } catch (SQLException e) {
             throw new StoreException("could not revoke API key", e);
         }
