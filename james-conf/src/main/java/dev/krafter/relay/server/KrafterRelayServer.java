@@ -92,6 +92,11 @@ public final class KrafterRelayServer implements AutoCloseable {
         return james.getProbe(SmtpGuiceProbe.class).getSmtpSslPort().getValue();
     }
 
+    /** The relay's metrics and queue, as a running server holds them. */
+    public RelayProbe probe() {
+        return james.getProbe(RelayProbe.class);
+    }
+
     public Database database() {
         return database;
     }
