@@ -241,6 +241,7 @@ class MetricsAndEventsTest {
             }
         }
         System.out.printf("event lines checked: %d, secret forms: %d%n", lines.size(), secrets.size());
+        System.out.println("metrics in the relay's registry: " + relay.probe().metrics().getNames());
     }
 
     /** Reads of the gauge against James's getSize(), which asks the broker over JMS; figures only, no assertion on time. */

@@ -69,10 +69,16 @@ public class RelayEvents {
         }
     }
 
-    /** Registers the per-code rejection counters up front (the codes live in the policy package). */
+    /** Registers the per-code counters of refusals at the end of DATA up front (the codes live in the policy package). */
     public void knownRejectionCodes(Iterable<String> codes) {
         for (String code : codes) {
             meter(SMTP_REJECTED + "_" + code);
+        }
+    }
+
+    /** Registers the per-code counters of refusals at RCPT up front. */
+    public void knownRcptRejectionCodes(Iterable<String> codes) {
+        for (String code : codes) {
             meter(SMTP_RCPT_REJECTED + "_" + code);
         }
     }

@@ -25,11 +25,13 @@ class RelayEventsTest {
     @Test
     void everyFixedMetricIsRegisteredAtZeroBeforeTheFirstEvent() {
         events.knownRejectionCodes(List.of("invalid_stream"));
+        events.knownRcptRejectionCodes(List.of("sandbox_extra_recipients"));
         events.knownAuthFailureReasons(List.of("unknown_key"));
         assertThat(test.registry().getMeters()).containsKeys("krafter_auth_accepted", "krafter_auth_failed",
             "krafter_auth_failed_unknown_key", "krafter_smtp_accepted", "krafter_smtp_rejected",
-            "krafter_smtp_rejected_invalid_stream", "krafter_smtp_rcpt_rejected_invalid_stream", "krafter_smtp_deferred",
+            "krafter_smtp_rejected_invalid_stream", "krafter_smtp_rcpt_rejected_sandbox_extra_recipients", "krafter_smtp_deferred",
             "krafter_ses_outcome_sent", "krafter_ses_outcome_retry", "krafter_ses_outcome_failed", "krafter_delivery_failed");
+        assertThat(test.registry().getMeters()).doesNotContainKey("krafter_smtp_rcpt_rejected_invalid_stream");
         assertThat(test.registry().getMeters().values()).allMatch(m -> m.getCount() == 0);
         assertThat(test.lines()).isEmpty();
     }

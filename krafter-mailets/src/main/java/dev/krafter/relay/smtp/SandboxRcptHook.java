@@ -34,6 +34,8 @@ public class SandboxRcptHook implements RcptHook {
     public SandboxRcptHook(SenderPolicy policy, RelayEvents events) {
         this.policy = policy;
         this.events = events;
+        events.knownRcptRejectionCodes(List.of(PolicyViolation.Code.SANDBOX_RECIPIENT_NOT_ALLOWED.code(),
+            PolicyViolation.Code.SANDBOX_EXTRA_RECIPIENTS.code()));
     }
 
     @Override
