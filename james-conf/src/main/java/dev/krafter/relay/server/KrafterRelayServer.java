@@ -111,6 +111,11 @@ public final class KrafterRelayServer implements AutoCloseable {
         return admin;
     }
 
+    /** The relay's metrics and queue, as a running server holds them. */
+    public RelayProbe probe() {
+        return james.getProbe(RelayProbe.class);
+    }
+
     public Database database() {
         return database;
     }

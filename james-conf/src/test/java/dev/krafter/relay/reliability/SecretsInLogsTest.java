@@ -14,6 +14,8 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import dev.krafter.relay.apikey.ApiKey;
 import dev.krafter.relay.apikey.ApiKeyStore;
 import dev.krafter.relay.server.RelayHome;
@@ -22,10 +24,12 @@ import dev.krafter.relay.server.RelayProcess;
 /**
  * Issue 8, secrets never in logs: the relay as its own process (its whole stdout/stderr captured),
  * AUTH PLAIN and LOGIN with right and wrong keys, messages sent and refused; the log must contain
- * none of the keys, none of their base64 forms, none of the AUTH payloads. Run twice: with the
+ * none of the keys, none of their base64 forms, none of the AUTH payloads; nor may the JSON event log
+ * (var/log/events.jsonl), whose every line must parse as one JSON object. Run twice: with the
  * shipped logback.xml, and with every logger at DEBUG (what an operator might turn on).
  */
 class SecretsInLogsTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
     void shippedLoggingConfigurationNeverLogsKeysOrAuthPayloads() throws Exception {
@@ -99,6 +103,18 @@ class SecretsInLogsTest {
                 assertThat(log).as("the relay logged AUTH activity at all").contains("AUTH ok key=").contains("AUTH refused");
                 for (String secret : secrets) {
                     assertThat(log).as("log contains a secret form").doesNotContain(secret);
+                }
+                // The event log (conf/logback.xml: var/log/events.jsonl): one JSON object a line, no secret either.
+                Path eventLog = home.path().resolve("var/log/events.jsonl");
+                List<String> events = Files.readAllLines(eventLog);
+                System.out.printf("event log: %d lines%n", events.size());
+                assertThat(String.join("\n", events)).as("the event log saw the AUTH refusals and the messages")
+                    .contains("\"event\":\"auth.failed\"", "\"event\":\"smtp.accepted\"", "\"event\":\"smtp.rejected\"");
+                for (String line : events) {
+                    assertThat(JSON.readTree(line).isObject()).as(line).isTrue();
+                    for (String secret : secrets) {
+                        assertThat(line).as("event log contains a secret form").doesNotContain(secret);
+                    }
                 }
             }
         }

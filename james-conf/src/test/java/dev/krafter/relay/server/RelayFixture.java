@@ -73,6 +73,11 @@ public final class RelayFixture implements AutoCloseable {
         return home.database();
     }
 
+    /** The running relay's metric registry and spool queue. */
+    public RelayProbe probe() {
+        return server.probe();
+    }
+
     public ApiKeyStore keys() {
         return keys;
     }

@@ -3,6 +3,9 @@ package dev.krafter.relay.smtp;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Stream;
 
 import javax.inject.Inject;
 
@@ -23,6 +26,7 @@ import dev.krafter.relay.apikey.ApiKey;
 import dev.krafter.relay.apikey.ApiKeyAuthenticator;
 import dev.krafter.relay.apikey.AuthOutcome;
 import dev.krafter.relay.apikey.StoreException;
+import dev.krafter.relay.events.RelayEvents;
 
 /**
  * AUTH PLAIN/LOGIN with user {@code apikey} and an API key as password. Every refusal is final
@@ -39,11 +43,15 @@ public class ApiKeyAuthHook implements AuthHook, ProtocolHandler {
     private static final Logger LOGGER = LoggerFactory.getLogger(ApiKeyAuthHook.class);
 
     private final ApiKeyAuthenticator authenticator;
+    private final RelayEvents events;
     private AuthThrottle throttle = new AuthThrottle(AuthThrottle.Settings.DEFAULT, Clock.systemUTC());
 
     @Inject
-    public ApiKeyAuthHook(ApiKeyAuthenticator authenticator) {
+    public ApiKeyAuthHook(ApiKeyAuthenticator authenticator, RelayEvents events) {
         this.authenticator = authenticator;
+        this.events = events;
+        events.knownAuthFailureReasons(Stream.concat(Arrays.stream(AuthOutcome.Reason.values()).map(ApiKeyAuthHook::code),
+            Stream.of(RelayEvents.AUTH_LOCKED, RelayEvents.AUTH_UNAVAILABLE)).toList());
     }
 
     @Override
@@ -65,6 +73,7 @@ public class ApiKeyAuthHook implements AuthHook, ProtocolHandler {
     public HookResult doAuth(SMTPSession session, Username username, String password) {
         InetAddress ip = session.getRemoteAddress().getAddress();
         if (throttle.check(ip) == AuthThrottle.Verdict.LOCKED) {
+            events.authFailed(ip.getHostAddress(), RelayEvents.AUTH_LOCKED);
             return locked();
         }
         AuthOutcome outcome;
@@ -72,6 +81,7 @@ public class ApiKeyAuthHook implements AuthHook, ProtocolHandler {
             outcome = authenticator.authenticate(username.asString(), password);
         } catch (StoreException e) {
             LOGGER.error("API key lookup failed", e);
+            events.authFailed(ip.getHostAddress(), RelayEvents.AUTH_UNAVAILABLE);
             return HookResult.builder().hookReturnCode(HookReturnCode.denySoft()).smtpReturnCode("454")
                 .smtpDescription("4.7.0 Temporary authentication failure, try again later").build();
         }
@@ -81,11 +91,13 @@ public class ApiKeyAuthHook implements AuthHook, ProtocolHandler {
             session.setUsername(Username.of(ApiKeyAuthenticator.USERNAME));
             session.setRelayingAllowed(true);
             LOGGER.info("AUTH ok key={} account={}", accepted.key().prefix(), accepted.key().accountId());
+            events.authAccepted();
             return HookResult.builder().hookReturnCode(HookReturnCode.ok())
                 .smtpDescription("2.7.0 Authentication successful").build();
         }
         AuthOutcome.Reason reason = ((AuthOutcome.Refused) outcome).reason();
         LOGGER.info("AUTH refused from {}: {}", ip.getHostAddress(), reason);
+        events.authFailed(ip.getHostAddress(), code(reason));
         AuthThrottle.Verdict verdict = throttle.failed(ip);
         if (verdict == AuthThrottle.Verdict.LOCKED) {
             return locked();
@@ -95,6 +107,11 @@ public class ApiKeyAuthHook implements AuthHook, ProtocolHandler {
             : HookReturnCode.deny();
         return HookResult.builder().hookReturnCode(code).smtpReturnCode("535")
             .smtpDescription("5.7.8 Authentication failed: " + reason.text()).build();
+    }
+
+    /** The reason as a metric and log code: {@code unknown_key}, {@code revoked_key}, … */
+    static String code(AuthOutcome.Reason reason) {
+        return reason.name().toLowerCase(Locale.ROOT);
     }
 
     private static HookResult locked() {

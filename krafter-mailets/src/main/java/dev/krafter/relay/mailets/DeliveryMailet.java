@@ -27,6 +27,9 @@ import org.slf4j.LoggerFactory;
 import com.google.common.collect.ImmutableSet;
 
 import dev.krafter.relay.apikey.StoreException;
+import dev.krafter.relay.events.Delivery;
+import dev.krafter.relay.events.RelayEvents;
+import dev.krafter.relay.events.Timed;
 import dev.krafter.relay.ses.DeliveryRecords;
 import dev.krafter.relay.ses.DeliveryStatus;
 import dev.krafter.relay.ses.OutboundEmail;
@@ -57,15 +60,18 @@ public abstract class DeliveryMailet extends GenericMailet {
 
     private final DeliveryRecords records;
     private final MailQueueFactory<?> queueFactory;
+    private final RelayEvents events;
     private final RandomGenerator random;
 
     private RetrySchedule schedule;
     private Optional<String> retryProcessor;
     private MailQueue spool;
 
-    protected DeliveryMailet(DeliveryRecords records, MailQueueFactory<?> queueFactory, RandomGenerator random) {
+    protected DeliveryMailet(DeliveryRecords records, MailQueueFactory<?> queueFactory, RelayEvents events,
+                             RandomGenerator random) {
         this.records = Objects.requireNonNull(records, "records");
         this.queueFactory = Objects.requireNonNull(queueFactory, "queueFactory");
+        this.events = Objects.requireNonNull(events, "events");
         this.random = Objects.requireNonNull(random, "random");
     }
 
@@ -103,11 +109,13 @@ public abstract class DeliveryMailet extends GenericMailet {
         UUID id = KrafterMail.requireEmailId(mail);
         int retriesSoFar = KrafterMail.integer(mail, ATTEMPT).orElse(0);
 
+        Delivery delivery = KrafterMail.delivery(mail, id, retriesSoFar);
+
         Optional<DeliveryStatus> status;
         try {
             status = records.status(id);
         } catch (StoreException e) {
-            retry(mail, id, processor, retriesSoFar, "email record unreadable: " + e.getMessage(), false);
+            retry(mail, delivery, processor, "email record unreadable: " + e.getMessage(), null);
             return;
         }
         if (status.filter(DeliveryStatus.SENT::equals).isPresent()) {
@@ -120,28 +128,44 @@ public abstract class DeliveryMailet extends GenericMailet {
             // The SMTP hook commits the record before the enqueue, so this should not happen; if the
             // record is gone (deleted by hand, another database), retrying gives an operator time to
             // look, and after the retries the copy is dropped (logged) rather than sent unrecorded.
-            retry(mail, id, processor, retriesSoFar, "no email record (not committed yet?)", false);
+            retry(mail, delivery, processor, "no email record (not committed yet?)", null);
             return;
         }
 
-        SesOutcome outcome = deliver(outboundEmail(mail, id));
-        if (outcome instanceof SesOutcome.Sent sent) {
-            recordSent(id, sent.messageId());
+        OutboundEmail email = outboundEmail(mail, id);
+        Timed<SesOutcome> sent = events.sesSend(() -> deliver(email), DeliveryMailet::outcomeName);
+        SesOutcome outcome = sent.value();
+        if (outcome instanceof SesOutcome.Sent ok) {
+            recordSent(id, ok.messageId());
+            events.deliverySent(delivery, ok.messageId(), sent.elapsed());
             mail.setState(Mail.GHOST);
         } else if (outcome instanceof SesOutcome.Failed failed) {
             recordFailed(id, failed.reason());
+            events.deliveryFailed(delivery, failed.reason(), sent.elapsed());
             mail.setState(Mail.GHOST);
         } else if (outcome instanceof SesOutcome.Retry retry) {
-            retry(mail, id, processor, retriesSoFar, retry.reason(), true);
+            retry(mail, delivery, processor, retry.reason(), sent.elapsed());
         }
     }
 
-    private void retry(Mail mail, UUID id, String processor, int retriesSoFar, String reason, boolean countIt)
+    private static String outcomeName(SesOutcome outcome) {
+        if (outcome instanceof SesOutcome.Sent) {
+            return "sent";
+        }
+        return outcome instanceof SesOutcome.Failed ? "failed" : "retry";
+    }
+
+    /** @param sendTime how long the SES call took; null when SES was not called (only then is the retry not counted) */
+    private void retry(Mail mail, Delivery delivery, String processor, String reason, Duration sendTime)
         throws MessagingException {
+        UUID id = delivery.emailId();
+        int retriesSoFar = delivery.attempt();
         int retry = retriesSoFar + 1;
         Optional<Duration> delay = schedule.delayBefore(retry, random);
         if (delay.isEmpty()) {
-            recordFailed(id, "gave up after " + retriesSoFar + " retries: " + reason);
+            String gaveUp = "gave up after " + retriesSoFar + " retries: " + reason;
+            recordFailed(id, gaveUp);
+            events.deliveryFailed(delivery, gaveUp, sendTime);
             mail.setState(Mail.GHOST);
             return;
         }
@@ -150,7 +174,7 @@ public abstract class DeliveryMailet extends GenericMailet {
         // Synchronous: the queue has stored the mail (state, attributes, bytes) when this returns, so
         // the GHOST below only ends this copy. A failure here goes to the error processor.
         spool.enQueue(mail, delay.get());
-        if (countIt) {
+        if (sendTime != null) {
             try {
                 records.markRetry(id, reason);
             } catch (StoreException e) {
@@ -158,6 +182,7 @@ public abstract class DeliveryMailet extends GenericMailet {
             }
         }
         LOGGER.info("email {}: retry {}/{} in {}: {}", id, retry, schedule.maxRetries(), delay.get(), reason);
+        events.deliveryRetry(delivery, reason, sendTime, delay.get());
         mail.setState(Mail.GHOST);
     }
 

@@ -19,6 +19,8 @@ public final class KrafterAttributes {
     public static final AttributeName LIST_UNSUBSCRIBE = AttributeName.of("krafter.listUnsubscribe");
     /** The API key's display prefix, for logs. */
     public static final AttributeName KEY_PREFIX = AttributeName.of("krafter.keyPrefix");
+    /** The account the API key belongs to, for logs (absent on mail queued before it was added). */
+    public static final AttributeName ACCOUNT = AttributeName.of("krafter.account");
 
     private KrafterAttributes() {
     }

@@ -3,11 +3,15 @@ package dev.krafter.relay.mailets;
 import java.util.Optional;
 import java.util.UUID;
 
+import javax.mail.MessagingException;
+
 import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.apache.mailet.MailetException;
+
+import dev.krafter.relay.events.Delivery;
 
 /** Reads the {@link KrafterAttributes} the SMTP hook set on a mail, with their types checked. */
 final class KrafterMail {
@@ -32,6 +36,19 @@ final class KrafterMail {
     static UUID requireEmailId(Mail mail) throws MailetException {
         return emailId(mail).orElseThrow(() -> new MailetException(
             "mail " + mail.getName() + " has no " + KrafterAttributes.EMAIL_ID.asString() + " attribute"));
+    }
+
+    /** What the {@code delivery.*} events say about this mail. */
+    static Delivery delivery(Mail mail, UUID emailId, int attempt) {
+        long size;
+        try {
+            size = mail.getMessageSize();
+        } catch (MessagingException | RuntimeException e) {
+            size = -1;
+        }
+        return new Delivery(emailId, string(mail, KrafterAttributes.KEY_PREFIX).orElse(null),
+            string(mail, KrafterAttributes.ACCOUNT).orElse(null), string(mail, KrafterAttributes.STREAM).orElse(null),
+            string(mail, KrafterAttributes.CONFIGURATION_SET).orElse(null), mail.getRecipients().size(), size, attempt);
     }
 
     static Optional<String> string(Mail mail, AttributeName name) {

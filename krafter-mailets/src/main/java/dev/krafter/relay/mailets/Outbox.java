@@ -10,6 +10,7 @@ import javax.inject.Inject;
 
 import org.apache.james.queue.api.MailQueueFactory;
 
+import dev.krafter.relay.events.RelayEvents;
 import dev.krafter.relay.ses.DeliveryRecords;
 import dev.krafter.relay.ses.OutboundEmail;
 import dev.krafter.relay.ses.OutboxWriter;
@@ -36,12 +37,12 @@ public class Outbox extends DeliveryMailet {
     private OutboxWriter writer;
 
     @Inject
-    public Outbox(DeliveryRecords records, MailQueueFactory<?> queueFactory) {
-        this(records, queueFactory, () -> ThreadLocalRandom.current().nextLong());
+    public Outbox(DeliveryRecords records, MailQueueFactory<?> queueFactory, RelayEvents events) {
+        this(records, queueFactory, events, () -> ThreadLocalRandom.current().nextLong());
     }
 
-    Outbox(DeliveryRecords records, MailQueueFactory<?> queueFactory, RandomGenerator random) {
-        super(records, queueFactory, random);
+    Outbox(DeliveryRecords records, MailQueueFactory<?> queueFactory, RelayEvents events, RandomGenerator random) {
+        super(records, queueFactory, events, random);
     }
 
     @Override

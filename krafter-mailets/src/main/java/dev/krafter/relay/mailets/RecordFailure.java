@@ -15,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.krafter.relay.apikey.StoreException;
+import dev.krafter.relay.events.RelayEvents;
 import dev.krafter.relay.ses.DeliveryRecords;
 
 /**
@@ -40,10 +41,12 @@ public class RecordFailure extends GenericMailet {
     private static final String NO_MESSAGE = "failed in the relay's mail pipeline (no error message)";
 
     private final DeliveryRecords records;
+    private final RelayEvents events;
 
     @Inject
-    public RecordFailure(DeliveryRecords records) {
+    public RecordFailure(DeliveryRecords records, RelayEvents events) {
         this.records = Objects.requireNonNull(records, "records");
+        this.events = Objects.requireNonNull(events, "events");
     }
 
     @Override
@@ -65,6 +68,8 @@ public class RecordFailure extends GenericMailet {
             LOGGER.error("mail {} failed ({}) and carries no email id; it goes to the error repository only", mail.getName(), error);
             return;
         }
+        events.deliveryFailed(KrafterMail.delivery(mail, emailId.get(),
+            KrafterMail.integer(mail, DeliveryMailet.ATTEMPT).orElse(0)), error, null);
         try {
             if (records.markFailed(emailId.get(), error)) {
                 LOGGER.warn("email {} failed in the pipeline: {}", emailId.get(), error);

@@ -9,6 +9,7 @@ import javax.inject.Inject;
 
 import org.apache.james.queue.api.MailQueueFactory;
 
+import dev.krafter.relay.events.RelayEvents;
 import dev.krafter.relay.ses.DeliveryRecords;
 import dev.krafter.relay.ses.OutboundEmail;
 import dev.krafter.relay.ses.SesGateway;
@@ -35,12 +36,13 @@ public class SesSend extends DeliveryMailet {
     private final SesGateway gateway;
 
     @Inject
-    public SesSend(SesGateway gateway, DeliveryRecords records, MailQueueFactory<?> queueFactory) {
-        this(gateway, records, queueFactory, () -> ThreadLocalRandom.current().nextLong());
+    public SesSend(SesGateway gateway, DeliveryRecords records, MailQueueFactory<?> queueFactory, RelayEvents events) {
+        this(gateway, records, queueFactory, events, () -> ThreadLocalRandom.current().nextLong());
     }
 
-    SesSend(SesGateway gateway, DeliveryRecords records, MailQueueFactory<?> queueFactory, RandomGenerator random) {
-        super(records, queueFactory, random);
+    SesSend(SesGateway gateway, DeliveryRecords records, MailQueueFactory<?> queueFactory, RelayEvents events,
+            RandomGenerator random) {
+        super(records, queueFactory, events, random);
         this.gateway = Objects.requireNonNull(gateway, "gateway");
     }
 

@@ -15,6 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.krafter.relay.apikey.ApiKey;
+import dev.krafter.relay.events.RelayEvents;
 import dev.krafter.relay.policy.PolicyViolation;
 import dev.krafter.relay.policy.SenderPolicy;
 
@@ -27,10 +28,14 @@ public class SandboxRcptHook implements RcptHook {
     private static final Logger LOGGER = LoggerFactory.getLogger(SandboxRcptHook.class);
 
     private final SenderPolicy policy;
+    private final RelayEvents events;
 
     @Inject
-    public SandboxRcptHook(SenderPolicy policy) {
+    public SandboxRcptHook(SenderPolicy policy, RelayEvents events) {
         this.policy = policy;
+        this.events = events;
+        events.knownRcptRejectionCodes(List.of(PolicyViolation.Code.SANDBOX_RECIPIENT_NOT_ALLOWED.code(),
+            PolicyViolation.Code.SANDBOX_EXTRA_RECIPIENTS.code()));
     }
 
     @Override
@@ -43,6 +48,8 @@ public class SandboxRcptHook implements RcptHook {
         Optional<PolicyViolation> violation = policy.checkRecipient(key.get(), accepted, rcpt.asString());
         if (violation.isPresent()) {
             LOGGER.info("RCPT refused key={} outcome={}", key.get().prefix(), violation.get().code().code());
+            events.smtpRcptRejected(key.get().prefix(), key.get().accountId(), SenderPolicyHook.remoteIp(session),
+                violation.get().code().code());
             return SmtpReplies.violation(violation.get());
         }
         return HookResult.DECLINED;

@@ -25,6 +25,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.krafter.relay.apikey.ApiKey;
+import dev.krafter.relay.events.RelayEvents;
+import dev.krafter.relay.events.Submission;
+import dev.krafter.relay.events.Timed;
 import dev.krafter.relay.mailets.KrafterAttributes;
 import dev.krafter.relay.policy.AcceptOutcome;
 import dev.krafter.relay.policy.EmailRecords;
@@ -34,6 +37,7 @@ import dev.krafter.relay.policy.PolicyRequest;
 import dev.krafter.relay.policy.PolicyViolation;
 import dev.krafter.relay.policy.ResolvedPolicy;
 import dev.krafter.relay.policy.SenderPolicy;
+import dev.krafter.relay.policy.Stream;
 
 /**
  * End of DATA: X-Krafter-* headers → {@link SenderPolicy} → email record + durable queue →
@@ -54,13 +58,16 @@ public class SenderPolicyHook implements JamesMessageHook {
     private final EmailRecords records;
     private final SenderPolicy policy;
     private final MailQueueFactory<?> queueFactory;
+    private final RelayEvents events;
     private MailQueue queue;
 
     @Inject
-    public SenderPolicyHook(EmailRecords records, SenderPolicy policy, MailQueueFactory<?> queueFactory) {
+    public SenderPolicyHook(EmailRecords records, SenderPolicy policy, MailQueueFactory<?> queueFactory, RelayEvents events) {
         this.records = records;
         this.policy = policy;
         this.queueFactory = queueFactory;
+        this.events = events;
+        events.knownRejectionCodes(Arrays.stream(PolicyViolation.Code.values()).map(PolicyViolation.Code::code).toList());
     }
 
     @Override
@@ -87,27 +94,83 @@ public class SenderPolicyHook implements JamesMessageHook {
             return SmtpReplies.authRequired(); // RequireAuthHook stops this at MAIL; never trust one hook alone
         }
         ApiKey key = maybeKey.get();
-        long start = System.nanoTime();
+        Timed<Decision> timed = events.timeDecision(() -> decide(key, mail));
+        Submission submission = submission(session, key, mail);
+        long ms = timed.elapsed().toMillis();
+        Decision decision = timed.value();
+        if (decision instanceof Decision.Accepted accepted) {
+            LOGGER.info("policy key={} stream={} outcome=accepted id={} ms={}",
+                key.prefix(), accepted.policy().stream().wireName(), accepted.emailId(), ms);
+            events.smtpAccepted(submission, accepted.emailId(), accepted.policy().stream().wireName(),
+                accepted.policy().configurationSet(), timed.elapsed());
+            return HookResult.builder().hookReturnCode(HookReturnCode.ok())
+                .smtpReturnCode("250").smtpDescription("2.0.0 OK id=" + accepted.emailId()).build();
+        }
+        if (decision instanceof Decision.Refused refused) {
+            String code = refused.violation().code().code();
+            LOGGER.info("policy key={} stream={} outcome={} ms={}", key.prefix(), refused.stream().orElse("-"), code, ms);
+            events.smtpRejected(submission, refused.stream().orElse(null), code, timed.elapsed());
+            return SmtpReplies.violation(refused.violation());
+        }
+        Exception error = ((Decision.Deferred) decision).error();
+        LOGGER.error("policy key={} outcome=tempfail ms={}: message not accepted", key.prefix(), ms, error);
+        events.smtpDeferred(submission, error, timed.elapsed());
+        return SmtpReplies.temporaryFailure();
+    }
+
+    /** What became of one message at the end of DATA; the reply and the event follow from it. */
+    private sealed interface Decision {
+        record Accepted(UUID emailId, ResolvedPolicy policy) implements Decision {
+        }
+
+        record Refused(Optional<String> stream, PolicyViolation violation) implements Decision {
+        }
+
+        record Deferred(Exception error) implements Decision {
+        }
+    }
+
+    private Decision decide(ApiKey key, Mail mail) {
         try {
-            PolicyDecision decision = policy.decide(request(key, mail));
+            PolicyRequest request = request(key, mail);
+            PolicyDecision decision = policy.decide(request);
             if (decision instanceof PolicyViolation violation) {
-                return refused(key, "-", violation, start);
+                return new Decision.Refused(requestedStream(request), violation);
             }
             ResolvedPolicy resolved = (ResolvedPolicy) decision;
             AcceptOutcome outcome = records.accept(key, resolved, facts(mail),
                 emailId -> enqueue(mail, key, resolved, emailId));
             if (outcome instanceof PolicyViolation violation) {
-                return refused(key, resolved.stream().wireName(), violation, start);
+                return new Decision.Refused(Optional.of(resolved.stream().wireName()), violation);
             }
-            UUID id = ((AcceptOutcome.Accepted) outcome).emailId();
-            LOGGER.info("policy key={} stream={} outcome=accepted id={} ms={}",
-                key.prefix(), resolved.stream().wireName(), id, millisSince(start));
-            return HookResult.builder().hookReturnCode(HookReturnCode.ok())
-                .smtpReturnCode("250").smtpDescription("2.0.0 OK id=" + id).build();
+            return new Decision.Accepted(((AcceptOutcome.Accepted) outcome).emailId(), resolved);
         } catch (Exception e) {
-            LOGGER.error("policy key={} outcome=tempfail ms={}: message not accepted", key.prefix(), millisSince(start), e);
-            return SmtpReplies.temporaryFailure();
+            return new Decision.Deferred(e);
         }
+    }
+
+    /** The stream asked for, for the event log: a known stream name only, never what the client wrote. */
+    private static Optional<String> requestedStream(PolicyRequest request) {
+        List<String> values = request.streamHeaders().stream().map(String::strip).distinct().toList();
+        if (values.isEmpty()) {
+            return Optional.of(Stream.TRANSACTIONAL.wireName());
+        }
+        return values.size() == 1 ? Stream.fromWireName(values.get(0)).map(Stream::wireName) : Optional.empty();
+    }
+
+    private static Submission submission(SMTPSession session, ApiKey key, Mail mail) {
+        long size;
+        try {
+            size = mail.getMessageSize();
+        } catch (MessagingException | RuntimeException e) {
+            size = -1;
+        }
+        return new Submission(key.prefix(), key.accountId(), remoteIp(session), mail.getRecipients().size(), size);
+    }
+
+    static String remoteIp(SMTPSession session) {
+        return session.getRemoteAddress() == null || session.getRemoteAddress().getAddress() == null
+            ? null : session.getRemoteAddress().getAddress().getHostAddress();
     }
 
     private void enqueue(Mail mail, ApiKey key, ResolvedPolicy resolved, UUID emailId) throws MessagingException {
@@ -117,12 +180,8 @@ public class SenderPolicyHook implements JamesMessageHook {
         mail.setAttribute(new Attribute(KrafterAttributes.CONFIGURATION_SET, AttributeValue.of(resolved.configurationSet())));
         mail.setAttribute(new Attribute(KrafterAttributes.LIST_UNSUBSCRIBE, AttributeValue.of(resolved.listUnsubscribe())));
         mail.setAttribute(new Attribute(KrafterAttributes.KEY_PREFIX, AttributeValue.of(key.prefix())));
+        mail.setAttribute(new Attribute(KrafterAttributes.ACCOUNT, AttributeValue.of(key.accountId())));
         queue.enQueue(mail);
-    }
-
-    private static HookResult refused(ApiKey key, String stream, PolicyViolation violation, long start) {
-        LOGGER.info("policy key={} stream={} outcome={} ms={}", key.prefix(), stream, violation.code().code(), millisSince(start));
-        return SmtpReplies.violation(violation);
     }
 
     static PolicyRequest request(ApiKey key, Mail mail) throws MessagingException {
@@ -159,7 +218,4 @@ public class SenderPolicyHook implements JamesMessageHook {
         }
     }
 
-    private static long millisSince(long start) {
-        return (System.nanoTime() - start) / 1_000_000;
-    }
 }

@@ -17,6 +17,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 
+import dev.krafter.relay.events.TestEvents;
 import dev.krafter.relay.db.TestDatabase;
 import dev.krafter.relay.ses.DeliveryRecords;
 import dev.krafter.relay.ses.EmailRows;
@@ -45,7 +46,7 @@ class LargeMessageTest {
             submitted = null;
 
             mailet(new RemoveKrafterHeaders(), new Properties()).service(mail);
-            mailet(new SesSend(new SesGateway(client), records, new RecordingMailQueueFactory(), new SplittableRandom(1)),
+            mailet(new SesSend(new SesGateway(client), records, new RecordingMailQueueFactory(), new TestEvents().events(), new SplittableRandom(1)),
                 new Properties()).service(mail);
 
             assertThat(rows.read(id).status()).isEqualTo("sent");

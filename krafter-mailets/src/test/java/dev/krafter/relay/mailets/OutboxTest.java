@@ -29,6 +29,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.krafter.relay.events.TestEvents;
 import dev.krafter.relay.db.TestDatabase;
 import dev.krafter.relay.ses.DeliveryRecords;
 import dev.krafter.relay.ses.EmailRows;
@@ -82,7 +83,7 @@ class OutboxTest {
         try (SesStandIn ses = new SesStandIn(); SesV2Client client = ses.client(ses.settings().withSdkMaxAttempts(1))) {
             ses.acceptAll("ses-compare");
             resetToQueued(id); // the outbox marked it sent; SesSend would (rightly) skip it
-            mailet(new SesSend(new SesGateway(client), records, queues, new SplittableRandom(1)), new Properties()).service(forSes);
+            mailet(new SesSend(new SesGateway(client), records, queues, new TestEvents().events(), new SplittableRandom(1)), new Properties()).service(forSes);
 
             ObjectNode received = (ObjectNode) JSON.readTree(ses.sendEmailRequests().get(0).getBodyAsString());
             byte[] data = Base64.getDecoder().decode(received.at("/Content/Raw/Data").asText());
@@ -117,7 +118,7 @@ class OutboxTest {
         RecordingMailQueueFactory queues = new RecordingMailQueueFactory();
         Properties parameters = new Properties();
         parameters.setProperty("directory", notADirectory.resolve("outbox").toString());
-        Outbox outbox = mailet(new Outbox(records, queues, new SplittableRandom(5)), parameters);
+        Outbox outbox = mailet(new Outbox(records, queues, new TestEvents().events(), new SplittableRandom(5)), parameters);
         MailImpl mail = mail(id);
 
         outbox.service(mail);
@@ -131,7 +132,7 @@ class OutboxTest {
     private Outbox outbox(RecordingMailQueueFactory queues) throws MessagingException {
         Properties parameters = new Properties();
         parameters.setProperty("directory", directory.toString());
-        return mailet(new Outbox(records, queues, new SplittableRandom(5)), parameters);
+        return mailet(new Outbox(records, queues, new TestEvents().events(), new SplittableRandom(5)), parameters);
     }
 
     private static MailImpl mail(UUID id) throws MessagingException {

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import dev.krafter.relay.events.TestEvents;
 import dev.krafter.relay.db.Database;
 import dev.krafter.relay.db.DatabaseSettings;
 import dev.krafter.relay.db.TestDatabase;
@@ -48,7 +49,7 @@ class RecordFailureTest {
         mail.setState(Mail.ERROR);
         mail.setErrorMessage(CONTAINER_ERROR);
 
-        mailet(new RecordFailure(records), new Properties()).service(mail);
+        mailet(new RecordFailure(records, new TestEvents().events()), new Properties()).service(mail);
 
         assertThat(rows.read(id)).isEqualTo(new EmailRows.Row("failed", null,
             "Exception calling SesSend: could not read the message of email x", 0, false));
@@ -62,7 +63,7 @@ class RecordFailureTest {
         MailImpl mail = mail(id);
         mail.setErrorMessage(CONTAINER_ERROR);
 
-        mailet(new RecordFailure(records), new Properties()).service(mail);
+        mailet(new RecordFailure(records, new TestEvents().events()), new Properties()).service(mail);
 
         assertThat(rows.read(id).status()).isEqualTo("sent");
     }
@@ -71,14 +72,14 @@ class RecordFailureTest {
     void survivesMissingIdsMessagesAndDatabase() throws Exception {
         MailImpl withoutId = mail(UUID.randomUUID());
         withoutId.removeAttribute(KrafterAttributes.EMAIL_ID);
-        mailet(new RecordFailure(records), new Properties()).service(withoutId);
+        mailet(new RecordFailure(records, new TestEvents().events()), new Properties()).service(withoutId);
 
         UUID id = rows.insertQueued("transactional");
-        mailet(new RecordFailure(records), new Properties()).service(mail(id));
+        mailet(new RecordFailure(records, new TestEvents().events()), new Properties()).service(mail(id));
         assertThat(rows.read(id).error()).isEqualTo("failed in the relay's mail pipeline (no error message)");
 
         try (Database dead = Database.connect(new DatabaseSettings("jdbc:postgresql://127.0.0.1:1/none", "x", "y", 1, 250, 1))) {
-            mailet(new RecordFailure(new DeliveryRecords(dead.dataSource())), new Properties()).service(mail(UUID.randomUUID()));
+            mailet(new RecordFailure(new DeliveryRecords(dead.dataSource()), new TestEvents().events()), new Properties()).service(mail(UUID.randomUUID()));
         }
     }
 

@@ -38,6 +38,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import dev.krafter.relay.events.TestEvents;
 import dev.krafter.relay.db.Database;
 import dev.krafter.relay.db.DatabaseSettings;
 import dev.krafter.relay.db.TestDatabase;
@@ -278,7 +279,7 @@ class SesSendTest {
     void anUnreachableDatabaseBeforeTheSendIsRetriedWithoutSending() throws Exception {
         ses.acceptAll("ses-db-down");
         try (Database dead = Database.connect(new DatabaseSettings("jdbc:postgresql://127.0.0.1:1/none", "x", "y", 1, 250, 1))) {
-            SesSend mailet = mailet(new SesSend(new SesGateway(client), new DeliveryRecords(dead.dataSource()), queues,
+            SesSend mailet = mailet(new SesSend(new SesGateway(client), new DeliveryRecords(dead.dataSource()), queues, new TestEvents().events(),
                 new SplittableRandom(3)), new Properties());
             MailImpl mail = mail(UUID.randomUUID(), "transactional", false, HEAD_WITHOUT_KRAFTER + BODY);
 
@@ -343,7 +344,7 @@ class SesSendTest {
     }
 
     private SesSend sesSend(Properties parameters) throws MessagingException {
-        return mailet(new SesSend(new SesGateway(client), records, queues, new SplittableRandom(11)), parameters);
+        return mailet(new SesSend(new SesGateway(client), records, queues, new TestEvents().events(), new SplittableRandom(11)), parameters);
     }
 
     private static MailImpl mail(UUID id, String stream, boolean listUnsubscribe, String message) throws MessagingException {

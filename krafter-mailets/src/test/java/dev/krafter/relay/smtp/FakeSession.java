@@ -1,6 +1,8 @@
 package dev.krafter.relay.smtp;
 
 import java.lang.reflect.Proxy;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +17,7 @@ import org.apache.james.protocols.smtp.SMTPSession;
 import dev.krafter.relay.apikey.ApiKey;
 
 /**
- * The slice of an SMTPSession our hooks use (attachments and the username), as a dynamic proxy:
+ * The slice of an SMTPSession our hooks use (attachments, the username, the client's address), as a dynamic proxy:
  * SMTPSession has some forty methods and protocols-smtp's own test double is not published.
  * Any other call fails loudly, so a hook that starts using more of the session shows up here.
  */
@@ -49,6 +51,7 @@ final class FakeSession {
                 case "getAttachment" -> Optional.ofNullable(attachments.get(id((AttachmentKey<?>) args[0], (State) args[1])));
                 case "setAttachment" -> Optional.ofNullable(attachments.put(id((AttachmentKey<?>) args[0], (State) args[2]), args[1]));
                 case "getSessionID" -> "fake-session";
+                case "getRemoteAddress" -> new InetSocketAddress(InetAddress.getLoopbackAddress(), 50000);
                 case "toString" -> "FakeSession";
                 case "hashCode" -> System.identityHashCode(proxy);
                 case "equals" -> proxy == args[0];

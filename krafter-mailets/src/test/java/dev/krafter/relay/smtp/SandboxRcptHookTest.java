@@ -10,6 +10,7 @@ import org.apache.james.core.MaybeSender;
 import org.apache.james.protocols.smtp.hook.HookResult;
 import org.junit.jupiter.api.Test;
 
+import dev.krafter.relay.events.TestEvents;
 import dev.krafter.relay.apikey.ApiKey;
 import dev.krafter.relay.policy.ConfigurationSets;
 import dev.krafter.relay.policy.SenderPolicy;
@@ -20,7 +21,7 @@ class SandboxRcptHookTest {
     private static final ApiKey LIVE = new ApiKey(2, "b", "kr_live_X", Set.of(ApiKey.SEND_SCOPE),
         Set.of("transactional"), false, ApiKey.Sandbox.OFF);
 
-    private final SandboxRcptHook hook = new SandboxRcptHook(new SenderPolicy(ConfigurationSets.DEFAULTS));
+    private final SandboxRcptHook hook = new SandboxRcptHook(new SenderPolicy(ConfigurationSets.DEFAULTS), new TestEvents().events());
 
     private static MailAddress address(String address) throws Exception {
         return new MailAddress(address);

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import dev.krafter.relay.events.TestEvents;
 import dev.krafter.relay.apikey.ApiKey;
 import dev.krafter.relay.apikey.ApiKeyStore;
 import dev.krafter.relay.db.Database;
@@ -60,7 +61,7 @@ class SenderPolicyHookTest {
     @BeforeEach
     void hook() {
         spool = new RecordingMailQueueFactory();
-        hook = new SenderPolicyHook(records, POLICY, spool);
+        hook = new SenderPolicyHook(records, POLICY, spool, new TestEvents().events());
         hook.init(new BaseConfiguration());
     }
 
@@ -184,7 +185,7 @@ class SenderPolicyHookTest {
     @Test
     void anUnreachableDatabaseIs451AndNothingIsQueued() throws Exception {
         try (Database dead = Database.connect(new DatabaseSettings("jdbc:postgresql://127.0.0.1:1/none", "x", "x", 1, 500, 1))) {
-            SenderPolicyHook deadHook = new SenderPolicyHook(new EmailRecords(dead.dataSource()), POLICY, spool);
+            SenderPolicyHook deadHook = new SenderPolicyHook(new EmailRecords(dead.dataSource()), POLICY, spool, new TestEvents().events());
             deadHook.init(new BaseConfiguration());
             ApiKey key = key("hook-db-down", "transactional");
             HookResult result = deadHook.onMessage(FakeSession.authenticated(key), mail(""));
