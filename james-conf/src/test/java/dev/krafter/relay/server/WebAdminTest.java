@@ -323,6 +323,33 @@ class WebAdminTest {
         assertThat(failed.get("ses_message_id").isNull()).isTrue();
     }
 
+    /** The README's curl lines (Operations), with the port of this relay. */
+    @Test
+    void theReadmesCurlCommandsWork() throws Exception {
+        String base = "http://127.0.0.1:" + relay.adminPort().orElseThrow();
+        String admin = "admin() { curl -sS -H \"Authorization: Bearer $KRAFTER_ADMIN_TOKEN\" -H \"Content-Type: application/json\" \"$@\"; }; ";
+        Map<String, String> env = Map.of("KRAFTER_ADMIN_TOKEN", TOKEN);
+        Clients.Result create = Clients.run(Duration.ofSeconds(30), env, "bash", "-c", admin + "admin -X POST " + base + "/krafter/keys "
+            + "-d '{\"account\": \"curl-acme\", \"scopes\": [\"mail:send\"], \"allowed_streams\": [\"transactional\"], \"sandbox\": false}'");
+        assertThat(create.exitCode()).as(create.output()).isZero();
+        JsonNode key = JSON.readTree(create.output());
+        assertThat(key.get("key").asText()).startsWith("kr_live_");
+        Clients.Result list = Clients.run(Duration.ofSeconds(30), env, "bash", "-c", admin + "admin '" + base + "/krafter/keys?account=curl-acme'");
+        assertThat(JSON.readTree(list.output()).get(0).get("prefix").asText()).isEqualTo(key.get("prefix").asText());
+        Clients.Result sandbox = Clients.run(Duration.ofSeconds(30), env, "bash", "-c", admin + "admin -X PATCH " + base
+            + "/krafter/accounts/curl-acme/sandbox -d '{\"sandbox\": true, \"allowed_recipients\": [\"dev@acme.com\", \"qa@acme.com\"], \"daily_cap\": 100}'");
+        assertThat(JSON.readTree(sandbox.output()).get("daily_cap").asInt()).as(sandbox.output()).isEqualTo(100);
+        Clients.Result revoke = Clients.run(Duration.ofSeconds(30), env, "bash", "-c", admin + "admin -X DELETE " + base
+            + "/krafter/keys/" + key.get("prefix").asText());
+        assertThat(JSON.readTree(revoke.output()).get("state").asText()).as(revoke.output()).isEqualTo("revoked");
+        // Without the JSON content type curl -d sends a form, which Jetty reads as parameters: a clear 415.
+        Clients.Result form = Clients.run(Duration.ofSeconds(30), env, "bash", "-c", "curl -sS -H \"Authorization: Bearer $KRAFTER_ADMIN_TOKEN\" -X POST "
+            + base + "/krafter/keys -d '{\"account\": \"curl-form\"}'");
+        assertThat(JSON.readTree(form.output()).get("message").asText()).as(form.output())
+            .isEqualTo("send the body as JSON, with Content-Type: application/json");
+        assertThat(relay.keys().list("curl-form")).isEmpty();
+    }
+
     @Test
     void metricsArePrometheusTextWithJamesSmtpMetrics() throws Exception {
         try (SmtpsClient smtp = relay.connect()) {
@@ -331,7 +358,8 @@ class WebAdminTest {
         Reply metrics = call("GET", "/metrics", null);
         assertThat(metrics.status()).isEqualTo(200);
         assertThat(metrics.raw().headers().firstValue("Content-Type").orElse("")).startsWith("text/plain; version=0.0.4");
-        assertThat(metrics.body()).contains("# TYPE SMTP_ehlo summary").containsPattern("(?m)^SMTP_ehlo_count [1-9]");
+        assertThat(metrics.body()).contains("# TYPE SMTP_ehlo summary").containsPattern("(?m)^SMTP_ehlo_count [1-9]")
+            .contains("smtpConnections_total", "mailQueueSize:spool", "jvm_memory_heap_used");
     }
 
     private static boolean sleep() {
