@@ -72,6 +72,10 @@ public final class KrafterCli {
         } catch (CannotStart e) {
             System.err.println("krafter-relay: cannot start. " + e.getMessage());
             System.exit(1);
+        } catch (Exception e) {
+            // e.g. the database is unreachable: the admin reads the causes, not a stack trace.
+            System.err.println("krafter-relay: " + causes(e));
+            System.exit(1);
         }
     }
 

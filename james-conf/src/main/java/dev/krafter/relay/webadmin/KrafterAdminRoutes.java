@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -138,6 +139,12 @@ public final class KrafterAdminRoutes implements Routes {
 
     /** The request body as a JSON object with only the given fields (a misspelt field is a 400, not ignored). */
     private static JsonNode object(Request request, Set<String> fields) {
+        String type = request.contentType();
+        if (type != null && type.toLowerCase(Locale.ROOT).startsWith("application/x-www-form-urlencoded")) {
+            // curl -d without -H 'Content-Type: application/json': Jetty has read the body as form fields.
+            throw ErrorResponder.builder().statusCode(415).type(ErrorType.INVALID_ARGUMENT)
+                .message("send the body as JSON, with Content-Type: application/json").haltError();
+        }
         JsonNode body;
         try {
             String text = request.body();

@@ -144,5 +144,12 @@ class AdminCliTest {
             "emails", "show", "42");
         assertThat(invalid.exitCode()).isEqualTo(2);
         assertThat(invalid.output()).endsWith("krafter-relay: '42' is not an email id (the UUID of the relay's 250 OK id=… reply)\n");
+
+        Map<String, String> noDatabase = new HashMap<>(env);
+        noDatabase.put("KRAFTER_DB_URL", "jdbc:postgresql://127.0.0.1:1/krafter");
+        Clients.Result down = Clients.run(Duration.ofSeconds(60), noDatabase, java, "-XX:TieredStopAtLevel=1", "-cp", cp,
+            KrafterCli.class.getName(), "keys", "list");
+        assertThat(down.exitCode()).isEqualTo(1);
+        assertThat(down.output()).startsWith("krafter-relay: ").contains("Connection to 127.0.0.1:1 refused").doesNotContain("\tat ");
     }
 }

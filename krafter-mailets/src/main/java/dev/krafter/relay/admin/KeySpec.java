@@ -15,7 +15,7 @@ import dev.krafter.relay.policy.Stream;
  */
 public record KeySpec(String account, Set<String> scopes, Set<String> allowedStreams, boolean sandbox) {
     /** Account ids come from the platform; here they only must be printable, one path segment. */
-    private static final Pattern ACCOUNT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:@+-]{0,127}");
+    private static final Pattern ACCOUNT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.:@+-]{0,127}");
     private static final Pattern SCOPE = Pattern.compile("[a-z][a-z0-9_.-]*(:[a-z0-9_.*-]+)*");
 
     public KeySpec {
@@ -66,7 +66,7 @@ public record KeySpec(String account, Set<String> scopes, Set<String> allowedStr
             throw AdminRefusal.invalid("account is required");
         }
         if (!ACCOUNT.matcher(account).matches()) {
-            throw AdminRefusal.invalid("account: '" + account + "' is not an account id (letters, digits and ._:@+- , at most 128)");
+            throw AdminRefusal.invalid("account: '" + account + "' is not an account id (letters, digits and _.:@+-, at most 128 characters)");
         }
     }
 }

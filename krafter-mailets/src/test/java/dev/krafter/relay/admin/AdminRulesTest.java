@@ -25,6 +25,8 @@ class AdminRulesTest {
             .hasMessageStartingWith("scopes: give at least one scope");
         assertThatThrownBy(() -> KeySpec.of("acme", Optional.of(Set.of("mail send")), Optional.empty(), false).validated())
             .hasMessageStartingWith("scopes: 'mail send' is not a scope");
+        assertThat(KeySpec.of("acct_01H:team@acme.test", Optional.empty(), Optional.empty(), false).validated().account())
+            .isEqualTo("acct_01H:team@acme.test");
         assertThatThrownBy(() -> KeySpec.of("acme/other", Optional.empty(), Optional.empty(), false).validated())
             .satisfies(e -> assertThat(((AdminRefusal) e).kind()).isEqualTo(AdminRefusal.Kind.INVALID));
     }
