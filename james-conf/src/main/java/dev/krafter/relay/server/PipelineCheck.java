@@ -68,6 +68,7 @@ final class PipelineCheck {
         KrafterAttributes.CONFIGURATION_SET.asString(), Set.of(),
         KrafterAttributes.LIST_UNSUBSCRIBE.asString(), Set.of("true", "false"),
         KrafterAttributes.KEY_PREFIX.asString(), Set.of(),
+        KrafterAttributes.ACCOUNT.asString(), Set.of(),
         DeliveryMailet.ATTEMPT.asString(), Set.of());
 
     private final Path home;

@@ -107,6 +107,8 @@ class MetricsAndEventsTest {
         assertThat(sent.get("account").asText()).isEqualTo("obs-acme");
         assertThat(sent.get("stream").asText()).isEqualTo("broadcast");
         assertThat(sent.get("attempt").asInt()).isZero();
+        // the bytes SES got: X-Krafter-Stream removed, List-Unsubscribe added (broadcast)
+        assertThat(sent.get("size_bytes").asLong()).isEqualTo(ses.callsFor(id).get(0).raw().length);
 
         Counts after = counts();
         assertThat(after.meter("krafter_smtp_accepted") - before.meter("krafter_smtp_accepted")).isEqualTo(1);

@@ -9,6 +9,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 import org.slf4j.Logger;
@@ -30,16 +31,22 @@ public final class EventLog {
 
     private final Consumer<String> sink;
     private final Clock clock;
+    private final BooleanSupplier enabled;
 
     /** @param sink receives each finished line (one JSON object, no newline) */
     public EventLog(Consumer<String> sink, Clock clock) {
-        this.sink = Objects.requireNonNull(sink, "sink");
-        this.clock = Objects.requireNonNull(clock, "clock");
+        this(sink, clock, () -> true);
     }
 
-    /** Lines logged at INFO to {@code logger}: how the server writes them. */
+    private EventLog(Consumer<String> sink, Clock clock, BooleanSupplier enabled) {
+        this.sink = Objects.requireNonNull(sink, "sink");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.enabled = enabled;
+    }
+
+    /** Lines logged at INFO to {@code logger}: how the server writes them. No JSON is built while it is off. */
     public static EventLog toLogger(Logger logger, Clock clock) {
-        return new EventLog(line -> logger.info(line), clock);
+        return new EventLog(logger::info, clock, logger::isInfoEnabled);
     }
 
     /** Starts an event line: {@code ts} and {@code event} first, then the fields added, nulls left out. */
@@ -64,7 +71,9 @@ public final class EventLog {
         }
 
         public void write() {
-            sink.accept(toJson(fields));
+            if (enabled.getAsBoolean()) {
+                sink.accept(toJson(fields));
+            }
         }
     }
 

@@ -109,7 +109,7 @@ public abstract class DeliveryMailet extends GenericMailet {
         UUID id = KrafterMail.requireEmailId(mail);
         int retriesSoFar = KrafterMail.integer(mail, ATTEMPT).orElse(0);
 
-        Delivery delivery = KrafterMail.delivery(mail, id, retriesSoFar);
+        Delivery delivery = KrafterMail.delivery(mail, id, retriesSoFar, -1);
 
         Optional<DeliveryStatus> status;
         try {
@@ -133,6 +133,7 @@ public abstract class DeliveryMailet extends GenericMailet {
         }
 
         OutboundEmail email = outboundEmail(mail, id);
+        delivery = KrafterMail.delivery(mail, id, retriesSoFar, email.raw().length);
         Timed<SesOutcome> sent = events.sesSend(() -> deliver(email), DeliveryMailet::outcomeName);
         SesOutcome outcome = sent.value();
         if (outcome instanceof SesOutcome.Sent ok) {

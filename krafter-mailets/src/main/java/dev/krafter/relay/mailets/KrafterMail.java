@@ -3,8 +3,6 @@ package dev.krafter.relay.mailets;
 import java.util.Optional;
 import java.util.UUID;
 
-import javax.mail.MessagingException;
-
 import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
@@ -38,17 +36,14 @@ final class KrafterMail {
             "mail " + mail.getName() + " has no " + KrafterAttributes.EMAIL_ID.asString() + " attribute"));
     }
 
-    /** What the {@code delivery.*} events say about this mail. */
-    static Delivery delivery(Mail mail, UUID emailId, int attempt) {
-        long size;
-        try {
-            size = mail.getMessageSize();
-        } catch (MessagingException | RuntimeException e) {
-            size = -1;
-        }
+    /**
+     * What the {@code delivery.*} events say about this mail. {@code sizeBytes}: the bytes handed to SES
+     * when known (-1 otherwise), not {@code getMessageSize()}, which may serialise a modified message again.
+     */
+    static Delivery delivery(Mail mail, UUID emailId, int attempt, long sizeBytes) {
         return new Delivery(emailId, string(mail, KrafterAttributes.KEY_PREFIX).orElse(null),
             string(mail, KrafterAttributes.ACCOUNT).orElse(null), string(mail, KrafterAttributes.STREAM).orElse(null),
-            string(mail, KrafterAttributes.CONFIGURATION_SET).orElse(null), mail.getRecipients().size(), size, attempt);
+            string(mail, KrafterAttributes.CONFIGURATION_SET).orElse(null), mail.getRecipients().size(), sizeBytes, attempt);
     }
 
     static Optional<String> string(Mail mail, AttributeName name) {

@@ -69,7 +69,7 @@ public class RecordFailure extends GenericMailet {
             return;
         }
         events.deliveryFailed(KrafterMail.delivery(mail, emailId.get(),
-            KrafterMail.integer(mail, DeliveryMailet.ATTEMPT).orElse(0)), error, null);
+            KrafterMail.integer(mail, DeliveryMailet.ATTEMPT).orElse(0), -1), error, null);
         try {
             if (records.markFailed(emailId.get(), error)) {
                 LOGGER.warn("email {} failed in the pipeline: {}", emailId.get(), error);

@@ -44,6 +44,7 @@ class SenderPolicyHookTest {
     private static final SenderPolicy POLICY = new SenderPolicy(ConfigurationSets.DEFAULTS);
 
     private RecordingMailQueueFactory spool;
+    private TestEvents events;
     private SenderPolicyHook hook;
 
     @BeforeAll
@@ -61,7 +62,8 @@ class SenderPolicyHookTest {
     @BeforeEach
     void hook() {
         spool = new RecordingMailQueueFactory();
-        hook = new SenderPolicyHook(records, POLICY, spool, new TestEvents().events());
+        events = new TestEvents();
+        hook = new SenderPolicyHook(records, POLICY, spool, events.events());
         hook.init(new BaseConfiguration());
     }
 
@@ -149,6 +151,8 @@ class SenderPolicyHookTest {
         assertThat(Replies.line(result)).isEqualTo("550 5.7.1 unknown stream: marketing");
         assertThat(spool.enqueued).isEmpty();
         assertThat(emailsOf("hook-unknown")).isZero();
+        assertThat(events.count("krafter_smtp_rejected_invalid_stream")).isOne();
+        assertThat(events.lines()).singleElement().asString().contains("\"outcome\":\"invalid_stream\"").doesNotContain("marketing");
     }
 
     @Test
@@ -167,6 +171,9 @@ class SenderPolicyHookTest {
         HookResult result = hook.onMessage(FakeSession.authenticated(key), mail("X-Krafter-Stream: broadcast\r\n"));
         assertThat(Replies.line(result)).isEqualTo("550 5.7.1 API key is not allowed to send on stream 'broadcast'");
         assertThat(spool.enqueued).isEmpty();
+        assertThat(events.count("krafter_smtp_rejected_stream_not_allowed")).isOne();
+        assertThat(events.lines()).singleElement().asString()
+            .contains("\"event\":\"smtp.rejected\"", "\"outcome\":\"stream_not_allowed\"", "\"stream\":\"broadcast\"");
     }
 
     @Test
@@ -180,6 +187,13 @@ class SenderPolicyHookTest {
         // The client's retry goes through, with a fresh record.
         acceptedId(hook.onMessage(FakeSession.authenticated(key), mail("")));
         assertThat(emailsOf("hook-queue-down")).isOne();
+        // one decision each, counted and logged as such
+        assertThat(events.count("krafter_smtp_deferred")).isOne();
+        assertThat(events.count("krafter_smtp_accepted")).isOne();
+        assertThat(events.registry().getTimers().get("krafter_smtp_decision_seconds").getCount()).isEqualTo(2);
+        assertThat(events.lines()).hasSize(2);
+        assertThat(events.lines().get(0)).contains("\"event\":\"smtp.deferred\"", "\"smtp_code\":451", "\"key_prefix\":\"" + key.prefix());
+        assertThat(events.lines().get(1)).contains("\"event\":\"smtp.accepted\"", "\"stream\":\"transactional\"");
     }
 
     @Test
