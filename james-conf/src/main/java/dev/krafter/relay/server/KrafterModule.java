@@ -4,9 +4,12 @@ import java.time.Duration;
 
 import javax.sql.DataSource;
 
+import org.apache.james.utils.GuiceProbe;
+
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
+import com.google.inject.multibindings.Multibinder;
 
 import dev.krafter.relay.apikey.ApiKeyAuthenticator;
 import dev.krafter.relay.apikey.ApiKeyStore;
@@ -39,6 +42,7 @@ public class KrafterModule extends AbstractModule implements AutoCloseable {
         bind(RelaySettings.class).toInstance(settings);
         bind(Database.class).toInstance(database);
         bind(DataSource.class).toInstance(database.dataSource());
+        Multibinder.newSetBinder(binder(), GuiceProbe.class).addBinding().to(TlsReloadProbe.class);
     }
 
     @Provides

@@ -1,5 +1,6 @@
 package dev.krafter.relay.server;
 
+import java.time.Duration;
 import java.util.Optional;
 
 import org.apache.commons.configuration2.BaseHierarchicalConfiguration;
@@ -26,11 +27,16 @@ public final class KrafterRelayServer implements AutoCloseable {
     private final GuiceJamesServer james;
     private final Database database;
     private final KrafterModule krafter;
+    private final Optional<TlsCertificateWatcher> tlsWatcher;
 
-    private KrafterRelayServer(GuiceJamesServer james, Database database, KrafterModule krafter) {
+    private KrafterRelayServer(GuiceJamesServer james, Database database, KrafterModule krafter, RelaySettings settings) {
         this.james = james;
         this.database = database;
         this.krafter = krafter;
+        Duration interval = settings.tlsReloadInterval();
+        TlsReloadProbe tls = james.getProbe(TlsReloadProbe.class);
+        this.tlsWatcher = interval.isZero() || interval.isNegative() ? Optional.empty()
+            : Optional.of(new TlsCertificateWatcher(settings.tlsCert(), settings.tlsKey(), interval, tls::reloadCertificates));
     }
 
     /**
@@ -80,7 +86,7 @@ public final class KrafterRelayServer implements AutoCloseable {
                 }
                 throw e;
             }
-            return new KrafterRelayServer(james, database, krafter);
+            return new KrafterRelayServer(james, database, krafter, settings);
         } catch (Exception e) {
             database.close();
             throw e;
@@ -98,6 +104,7 @@ public final class KrafterRelayServer implements AutoCloseable {
 
     @Override
     public void close() {
+        tlsWatcher.ifPresent(TlsCertificateWatcher::close);
         try {
             james.stop();
         } finally {
