@@ -15,6 +15,9 @@ import org.apache.james.modules.protocols.SmtpGuiceProbe;
 import org.apache.james.modules.server.MailetContainerModule;
 import org.apache.james.modules.server.RawPostDequeueDecoratorModule;
 import org.apache.james.server.core.configuration.Configuration;
+import org.apache.james.smtpserver.netty.SMTPServerFactory;
+
+import com.google.inject.Scopes;
 
 import dev.krafter.relay.db.Database;
 
@@ -72,6 +75,8 @@ public final class KrafterRelayServer implements AutoCloseable {
                     krafter)
                 // James's loaders, reporting which mailet or matcher failed to build (StartupErrors).
                 .overrideWith(binder -> {
+                    // The idle timeout closes after the value, with a 421 (RelaySmtpServerFactory).
+                    binder.bind(SMTPServerFactory.class).to(RelaySmtpServerFactory.class).in(Scopes.SINGLETON);
                     binder.bind(MailetLoader.class).to(LocatingLoaders.Mailets.class);
                     binder.bind(MatcherLoader.class).to(LocatingLoaders.Matchers.class);
                 });
