@@ -43,6 +43,7 @@ public class KrafterModule extends AbstractModule implements AutoCloseable {
         bind(Database.class).toInstance(database);
         bind(DataSource.class).toInstance(database.dataSource());
         Multibinder.newSetBinder(binder(), GuiceProbe.class).addBinding().to(RelayProbe.class);
+        Multibinder.newSetBinder(binder(), GuiceProbe.class).addBinding().to(TlsReloadProbe.class);
     }
 
     @Provides

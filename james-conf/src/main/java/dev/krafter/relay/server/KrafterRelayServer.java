@@ -1,5 +1,6 @@
 package dev.krafter.relay.server;
 
+import java.time.Duration;
 import java.util.Optional;
 
 import org.apache.commons.configuration2.BaseHierarchicalConfiguration;
@@ -15,6 +16,9 @@ import org.apache.james.modules.server.MailetContainerModule;
 import org.apache.james.modules.server.RawPostDequeueDecoratorModule;
 import org.apache.james.server.core.configuration.Configuration;
 import org.apache.james.utils.WebAdminGuiceProbe;
+import org.apache.james.smtpserver.netty.SMTPServerFactory;
+
+import com.google.inject.Scopes;
 
 import dev.krafter.relay.db.Database;
 import dev.krafter.relay.webadmin.AdminModule;
@@ -30,12 +34,18 @@ public final class KrafterRelayServer implements AutoCloseable {
     private final Database database;
     private final KrafterModule krafter;
     private final AdminSettings admin;
+    private final Optional<TlsCertificateWatcher> tlsWatcher;
 
-    private KrafterRelayServer(GuiceJamesServer james, Database database, KrafterModule krafter, AdminSettings admin) {
+    private KrafterRelayServer(GuiceJamesServer james, Database database, KrafterModule krafter, RelaySettings settings,
+                               AdminSettings admin) {
         this.james = james;
         this.database = database;
         this.krafter = krafter;
         this.admin = admin;
+        Duration interval = settings.tlsReloadInterval();
+        TlsReloadProbe tls = james.getProbe(TlsReloadProbe.class);
+        this.tlsWatcher = interval.isZero() || interval.isNegative() ? Optional.empty()
+            : Optional.of(new TlsCertificateWatcher(settings.tlsCert(), settings.tlsKey(), interval, tls::reloadCertificates));
     }
 
     /**
@@ -74,6 +84,8 @@ public final class KrafterRelayServer implements AutoCloseable {
                     krafter)
                 // James's loaders, reporting which mailet or matcher failed to build (StartupErrors).
                 .overrideWith(binder -> {
+                    // The idle timeout closes after the value, with a 421 (RelaySmtpServerFactory).
+                    binder.bind(SMTPServerFactory.class).to(RelaySmtpServerFactory.class).in(Scopes.SINGLETON);
                     binder.bind(MailetLoader.class).to(LocatingLoaders.Mailets.class);
                     binder.bind(MatcherLoader.class).to(LocatingLoaders.Matchers.class);
                 });
@@ -88,7 +100,7 @@ public final class KrafterRelayServer implements AutoCloseable {
                 }
                 throw e;
             }
-            return new KrafterRelayServer(james, database, krafter, admin);
+            return new KrafterRelayServer(james, database, krafter, settings, admin);
         } catch (Exception e) {
             database.close();
             throw e;
@@ -122,6 +134,7 @@ public final class KrafterRelayServer implements AutoCloseable {
 
     @Override
     public void close() {
+        tlsWatcher.ifPresent(TlsCertificateWatcher::close);
         try {
             james.stop();
         } finally {

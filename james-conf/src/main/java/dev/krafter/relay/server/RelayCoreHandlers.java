@@ -11,7 +11,6 @@ import org.apache.james.protocols.smtp.core.NoopCmdHandler;
 import org.apache.james.protocols.smtp.core.QuitCmdHandler;
 import org.apache.james.protocols.smtp.core.RsetCmdHandler;
 import org.apache.james.protocols.smtp.core.UnknownCmdHandler;
-import org.apache.james.protocols.smtp.core.esmtp.AuthCmdHandler;
 import org.apache.james.protocols.smtp.core.esmtp.EhloCmdHandler;
 import org.apache.james.protocols.smtp.core.esmtp.MailSizeEsmtpExtension;
 import org.apache.james.protocols.smtp.core.log.HookResultLogger;
@@ -22,9 +21,12 @@ import org.apache.james.smtpserver.JamesMailCmdHandler;
 import org.apache.james.smtpserver.JamesRcptCmdHandler;
 import org.apache.james.smtpserver.JamesWelcomeMessageHandler;
 
+import dev.krafter.relay.smtp.AuthCommandHandler;
+
 /**
  * James's core SMTP handlers ({@code CoreCmdHandlerLoader}) minus what a submission relay must not
- * do: no users-repository AUTH (API keys only), no STARTTLS (implicit TLS only), no VRFY/EXPN,
+ * do: no users-repository AUTH (API keys only; James's AUTH command with two defects fixed,
+ * {@link AuthCommandHandler}), no STARTTLS (implicit TLS only), no VRFY/EXPN,
  * no postmaster/abuse bypass, no {@code Received:} line (SES gets the client's bytes) and no
  * {@code SendMailHandler}: the sender-policy hook queues the message itself, in the same
  * transaction as its email record. Our own hooks are listed in smtpserver.xml.
@@ -33,7 +35,7 @@ public class RelayCoreHandlers implements HandlersPackage {
     private static final List<String> HANDLERS = List.of(
         JamesWelcomeMessageHandler.class.getName(),
         CommandDispatcher.class.getName(),
-        AuthCmdHandler.class.getName(),
+        AuthCommandHandler.class.getName(),
         JamesDataCmdHandler.class.getName(),
         EhloCmdHandler.class.getName(),
         HeloCmdHandler.class.getName(),

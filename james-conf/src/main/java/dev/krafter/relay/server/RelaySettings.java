@@ -47,6 +47,11 @@ public record RelaySettings(Path home, Path confDir, String smtpBindAddress, int
         return sesRegion.isPresent() || sesEndpoint.isPresent();
     }
 
+    /** How often the TLS PEM files are checked for a renewal (KRAFTER_TLS_RELOAD_SECONDS, 60; 0 = never). */
+    public java.time.Duration tlsReloadInterval() {
+        return java.time.Duration.ofSeconds(Long.parseLong(environment.getOrDefault("KRAFTER_TLS_RELOAD_SECONDS", "60").trim()));
+    }
+
     /** The values the conf files interpolate as ${sys:…}. */
     public Map<String, String> systemProperties() {
         return Map.ofEntries(

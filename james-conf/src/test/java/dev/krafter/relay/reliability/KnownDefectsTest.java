@@ -61,32 +61,6 @@ class KnownDefectsTest {
         assertThat(emails()).isEqualTo(before);
     }
 
-    @Test
-    @EnabledIfSystemProperty(named = "krafter.known-defects", matches = "run", disabledReason = "Defect D2: James 3.8.1 AuthCmdHandler.doPlainAuth answers 501 to an undecodable AUTH PLAIN continuation "
-        + "but does not pop its line handler: the client's next command is taken as credentials")
-    void authPlainContinuationThatCannotBeDecodedEndsTheExchange() throws Exception {
-        try (Wire wire = Wire.tls("127.2.0.1", relay().port(), relay.certificate(), 15_000)) {
-            Wire.expect(wire.reply(), "220");
-            Wire.expect(wire.command("EHLO client.example"), "250");
-            Wire.expect(wire.command("AUTH PLAIN"), "334");
-            assertThat(wire.command("!!!!")).startsWith("501");
-            assertThat(wire.command("NOOP")).isEqualTo("250 2.0.0 OK");
-        }
-    }
-
-    @Test
-    @EnabledIfSystemProperty(named = "krafter.known-defects", matches = "run", disabledReason = "Defect D3: James 3.8.1 answers an AUTH LOGIN username that is not base64 (or empty, or over 255 characters) "
-        + "with '451 Unable to process request' and disconnects (an exception in the handler) instead of 501")
-    void authLoginWithUndecodableUsernameGets501AndTheSessionGoesOn() throws Exception {
-        try (Wire wire = Wire.tls("127.2.0.2", relay().port(), relay.certificate(), 15_000)) {
-            Wire.expect(wire.reply(), "220");
-            Wire.expect(wire.command("EHLO client.example"), "250");
-            Wire.expect(wire.command("AUTH LOGIN"), "334");
-            assertThat(wire.command("!!!!")).startsWith("501");
-            assertThat(wire.command("NOOP")).isEqualTo("250 2.0.0 OK");
-        }
-    }
-
     private long emails() throws Exception {
         try (Connection c = relay.database().database().dataSource().getConnection();
              Statement s = c.createStatement();

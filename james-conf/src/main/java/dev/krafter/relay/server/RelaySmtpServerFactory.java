@@ -1,0 +1,85 @@
+package dev.krafter.relay.server;
+
+import java.nio.charset.StandardCharsets;
+
+import javax.inject.Inject;
+
+import org.apache.james.dnsservice.api.DNSService;
+import org.apache.james.filesystem.api.FileSystem;
+import org.apache.james.metrics.api.MetricFactory;
+import org.apache.james.protocols.lib.handler.ProtocolHandlerLoader;
+import org.apache.james.protocols.netty.AbstractChannelPipelineFactory;
+import org.apache.james.protocols.netty.AbstractSSLAwareChannelPipelineFactory;
+import org.apache.james.protocols.netty.HandlerConstants;
+import org.apache.james.smtpserver.netty.SMTPServer;
+import org.apache.james.smtpserver.netty.SMTPServerFactory;
+import org.apache.james.smtpserver.netty.SmtpMetrics;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+
+/**
+ * James's SMTP server with one change in each connection's Netty pipeline: the idle timeout.
+ * James 3.8.1's {@code TimeoutHandler} closes only on Netty's second reader-idle event (it ignores
+ * {@code FIRST_READER_IDLE_STATE_EVENT}), so a connection was closed after twice
+ * {@code connectiontimeout}, and without a reply. {@link IdleClose} closes after the value, with
+ * {@code 421 4.4.2 Idle timeout, closing connection} first (RFC 5321 §3.8). Everything else is
+ * James's pipeline as built by its own factory.
+ */
+public class RelaySmtpServerFactory extends SMTPServerFactory {
+    static final String IDLE_REPLY = "421 4.4.2 Idle timeout, closing connection\r\n";
+
+    @Inject
+    public RelaySmtpServerFactory(DNSService dns, ProtocolHandlerLoader loader, FileSystem fileSystem, MetricFactory metricFactory) {
+        super(dns, loader, fileSystem, metricFactory);
+    }
+
+    @Override
+    protected SMTPServer createServer() {
+        return new RelaySmtpServer(smtpMetrics);
+    }
+
+    private static final class RelaySmtpServer extends SMTPServer {
+        RelaySmtpServer(SmtpMetrics metrics) {
+            super(metrics);
+        }
+
+        @Override
+        protected AbstractChannelPipelineFactory createPipelineFactory() {
+            return new AbstractSSLAwareChannelPipelineFactory<SocketChannel>(getTimeout(), connectionLimit, connPerIP, proxyRequired,
+                this::getEncryption, getFrameHandlerFactory(), getExecutorGroup()) {
+
+                @Override
+                protected ChannelInboundHandlerAdapter createHandler() {
+                    return createCoreHandler();
+                }
+
+                @Override
+                public void initChannel(SocketChannel channel) throws Exception {
+                    super.initChannel(channel);
+                    channel.pipeline().replace(HandlerConstants.TIMEOUT_HANDLER, HandlerConstants.TIMEOUT_HANDLER, new IdleClose(getTimeout()));
+                }
+            };
+        }
+    }
+
+    /** Reader idle (no complete line: it sits after the line decoder) for the value → 421, then close. */
+    static final class IdleClose extends IdleStateHandler {
+        IdleClose(int seconds) {
+            super(seconds, 0, 0);
+        }
+
+        @Override
+        protected void channelIdle(ChannelHandlerContext ctx, IdleStateEvent event) {
+            if (event.state() == IdleState.READER_IDLE && ctx.channel().isActive()) {
+                ctx.writeAndFlush(Unpooled.copiedBuffer(IDLE_REPLY, StandardCharsets.US_ASCII)).addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+    }
+}

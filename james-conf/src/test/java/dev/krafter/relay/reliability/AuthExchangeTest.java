@@ -1,0 +1,102 @@
+package dev.krafter.relay.reliability;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import dev.krafter.relay.server.RelayFixture;
+
+/**
+ * AUTH PLAIN and LOGIN exchanges that go wrong end cleanly (formerly James 3.8.1 defects D2 and D3,
+ * fixed by AuthCommandHandler): a bad continuation gets 501 and the next command is a command again;
+ * a bad LOGIN username gets 501, not 451 and a disconnect. Each test connects from its own loopback
+ * address so the failed-AUTH throttle of one does not touch another.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class AuthExchangeTest {
+    private RelayFixture relay;
+    private String key;
+
+    @BeforeAll
+    void start() throws Exception {
+        relay = RelayFixture.start();
+        key = relay.newKey("acme");
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        relay.close();
+    }
+
+    private Wire open(String source) throws Exception {
+        Wire wire = Wire.tls(source, relay.port(), relay.certificate(), 15_000);
+        Wire.expect(wire.reply(), "220");
+        Wire.expect(wire.command("EHLO client.example"), "250");
+        return wire;
+    }
+
+    private static String b64(String s) {
+        return Base64.getEncoder().encodeToString(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void authPlainContinuationThatCannotBeDecodedEndsTheExchange() throws Exception {
+        try (Wire wire = open("127.2.0.1")) {
+            Wire.expect(wire.command("AUTH PLAIN"), "334");
+            assertThat(wire.command("!!!!")).isEqualTo("501 Could not decode parameters for AUTH PLAIN");
+            assertThat(wire.command("NOOP")).isEqualTo("250 2.0.0 OK");
+            // and a right key afterwards, on the same connection
+            Wire.expect(wire.command("AUTH PLAIN"), "334");
+            assertThat(wire.command(b64("\0apikey\0" + key))).startsWith("235");
+        }
+    }
+
+    @Test
+    void authLoginWithUndecodableUsernameGets501AndTheSessionGoesOn() throws Exception {
+        for (String[] user : new String[][] {{"127.2.0.2", "!!!!"}, {"127.2.0.3", ""}, {"127.2.0.4", b64("x".repeat(5000))},
+            {"127.2.0.5", b64(" ")}}) {
+            try (Wire wire = open(user[0])) {
+                Wire.expect(wire.command("AUTH LOGIN"), "334");
+                assertThat(wire.command(user[1])).as("username '%s'", user[1]).isEqualTo("501 Could not decode parameters for AUTH LOGIN");
+                assertThat(wire.command("NOOP")).isEqualTo("250 2.0.0 OK");
+            }
+        }
+        try (Wire wire = open("127.2.0.6")) {
+            assertThat(wire.command("AUTH LOGIN %%%%")).isEqualTo("501 Could not decode parameters for AUTH LOGIN");
+            assertThat(wire.command("NOOP")).isEqualTo("250 2.0.0 OK");
+        }
+    }
+
+    @Test
+    void authLoginPasswordThatCannotBeDecodedEndsTheExchange() throws Exception {
+        try (Wire wire = open("127.2.0.7")) {
+            Wire.expect(wire.command("AUTH LOGIN " + b64("apikey")), "334");
+            assertThat(wire.command("!!!!")).isEqualTo("501 Could not decode parameters for AUTH LOGIN");
+            assertThat(wire.command("NOOP")).isEqualTo("250 2.0.0 OK");
+        }
+    }
+
+    @Test
+    void cancelledExchangesGet501AndRightKeysStillWork() throws Exception {
+        try (Wire wire = open("127.2.0.8")) {
+            Wire.expect(wire.command("AUTH PLAIN"), "334");
+            assertThat(wire.command("*")).isEqualTo("501 5.7.1 Authentication aborted");
+            Wire.expect(wire.command("AUTH LOGIN"), "334");
+            assertThat(wire.command("*")).isEqualTo("501 5.7.1 Authentication aborted");
+            Wire.expect(wire.command("AUTH LOGIN"), "334");
+            assertThat(wire.command(b64("apikey"))).startsWith("334");
+            assertThat(wire.command(b64(key))).startsWith("235");
+            assertThat(wire.command("NOOP")).isEqualTo("250 2.0.0 OK");
+        }
+        try (Wire wire = open("127.2.0.9")) {
+            assertThat(wire.command("AUTH PLAIN " + b64("\0apikey\0kr_live_wrong"))).startsWith("535");
+            assertThat(wire.command("AUTH PLAIN " + b64("\0apikey\0" + key))).startsWith("235");
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package dev.krafter.relay.smtp;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.function.BiFunction;
+
+import org.apache.james.core.Username;
+import org.apache.james.protocols.api.Request;
+import org.apache.james.protocols.api.Response;
+import org.apache.james.protocols.api.handler.LineHandler;
+import org.apache.james.protocols.smtp.SMTPResponse;
+import org.apache.james.protocols.smtp.SMTPRetCode;
+import org.apache.james.protocols.smtp.SMTPSession;
+import org.apache.james.protocols.smtp.core.esmtp.AuthCmdHandler;
+import org.apache.james.protocols.smtp.dsn.DSNStatus;
+
+/**
+ * James's {@code AUTH} command with its PLAIN and LOGIN exchanges redone, for two defects of 3.8.1
+ * (docs/reliability.md, D2 and D3): an undecodable {@code AUTH PLAIN} continuation answered 501 but
+ * left the exchange open, so the client's next command was read as credentials; and an {@code AUTH
+ * LOGIN} username that is not base64, empty or over 255 characters threw (451 and disconnect). Here
+ * each continuation line ends its step of the exchange before it is looked at, and a bad username is
+ * a 501. The replies otherwise are James's, and the credentials go through James's
+ * {@link #doAuthTest} to the AuthHooks (ApiKeyAuthHook) as before. Other mechanisms, a second AUTH
+ * and a missing argument are James's own code.
+ */
+public class AuthCommandHandler extends AuthCmdHandler {
+    private static final Response AUTH_ABORTED = new SMTPResponse(SMTPRetCode.SYNTAX_ERROR_ARGUMENTS,
+        DSNStatus.getStatus(DSNStatus.PERMANENT, DSNStatus.SECURITY_AUTH) + " Authentication aborted").immutable();
+    private static final Response AUTH_READY_PLAIN = new SMTPResponse(SMTPRetCode.AUTH_READY, "OK. Continue authentication").immutable();
+    private static final Response AUTH_READY_USERNAME = new SMTPResponse(SMTPRetCode.AUTH_READY, "VXNlcm5hbWU6").immutable();
+    private static final Response AUTH_READY_PASSWORD = new SMTPResponse(SMTPRetCode.AUTH_READY, "UGFzc3dvcmQ6").immutable();
+    private static final Response PLAIN_UNDECODABLE = new SMTPResponse(SMTPRetCode.SYNTAX_ERROR_ARGUMENTS,
+        "Could not decode parameters for AUTH PLAIN").immutable();
+    private static final Response LOGIN_UNDECODABLE = new SMTPResponse(SMTPRetCode.SYNTAX_ERROR_ARGUMENTS,
+        "Could not decode parameters for AUTH LOGIN").immutable();
+
+    @Override
+    public Response onCommand(SMTPSession session, Request request) {
+        String argument = request.getArgument();
+        if (session.getUsername() != null || argument == null || !session.getConfiguration().isPlainAuthEnabled()) {
+            return super.onCommand(session, request);
+        }
+        int space = argument.indexOf(' ');
+        String mechanism = (space > 0 ? argument.substring(0, space) : argument).toUpperCase(Locale.US);
+        Optional<String> initial = space > 0 ? Optional.of(argument.substring(space + 1).trim()) : Optional.empty();
+        switch (mechanism) {
+            case "PLAIN":
+                return initial.map(i -> plain(session, i)).orElseGet(() -> continueWith(session, this::plain, AUTH_READY_PLAIN));
+            case "LOGIN":
+                return initial.map(i -> loginUser(session, i)).orElseGet(() -> continueWith(session, this::loginUser, AUTH_READY_USERNAME));
+            default:
+                return super.onCommand(session, request);
+        }
+    }
+
+    /** Reads the next line as the given step; the step's handler is gone before the step runs. */
+    private static Response continueWith(SMTPSession session, BiFunction<SMTPSession, String, Response> step, Response prompt) {
+        session.pushLineHandler((LineHandler<SMTPSession>) (s, line) -> {
+            s.popLineHandler();
+            String text = new String(line, s.getCharset()).replaceFirst("[\r\n]+$", "");
+            return text.equals("*") ? AUTH_ABORTED : step.apply(s, text);
+        });
+        return prompt;
+    }
+
+    /** RFC 4616: [authzid] NUL authcid NUL passwd; as James, empty fields are skipped. */
+    private Response plain(SMTPSession session, String base64) {
+        List<String> tokens;
+        Username user;
+        try {
+            tokens = Arrays.stream(decode(base64).split("\0")).filter(token -> !token.isBlank()).toList();
+            if (tokens.size() < 1 || tokens.size() > 3) {
+                return PLAIN_UNDECODABLE;
+            }
+            user = Username.of(tokens.get(tokens.size() == 3 ? 1 : 0));
+        } catch (IllegalArgumentException e) {
+            return PLAIN_UNDECODABLE;
+        }
+        return switch (tokens.size()) {
+            case 1 -> doDelegation(session, user);
+            case 2 -> doAuthTest(session, user, tokens.get(1), "PLAIN");
+            default -> doAuthTest(session, user, tokens.get(2), "PLAIN");
+        };
+    }
+
+    private Response loginUser(SMTPSession session, String base64) {
+        Username user;
+        try {
+            user = Username.of(decode(base64));
+        } catch (IllegalArgumentException e) {
+            return LOGIN_UNDECODABLE;
+        }
+        return continueWith(session, (s, password) -> loginPassword(s, user, password), AUTH_READY_PASSWORD);
+    }
+
+    private Response loginPassword(SMTPSession session, Username user, String base64) {
+        String password;
+        try {
+            password = decode(base64);
+        } catch (IllegalArgumentException e) {
+            return LOGIN_UNDECODABLE;
+        }
+        return doAuthTest(session, user, password, "LOGIN");
+    }
+
+    private static String decode(String base64) {
+        return new String(Base64.getDecoder().decode(base64), StandardCharsets.UTF_8);
+    }
+}
