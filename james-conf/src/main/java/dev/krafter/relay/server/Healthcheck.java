@@ -18,7 +18,7 @@ import javax.net.ssl.X509TrustManager;
 /**
  * {@code bin/krafter-relay healthcheck} (the container's HEALTHCHECK): connects to this machine's
  * SMTPS port, sends a PROXY v1 header first when KRAFTER_PROXY_PROTOCOL=true (a plain TLS probe
- * would be closed by James then), completes the TLS handshake and expects the 220 greeting.
+ * would be closed by James then; the addresses in it are the probe's own), completes the TLS handshake and expects the 220 greeting.
  * Exit 0 when healthy, 1 with one line on stderr otherwise. Needs no database setting.
  */
 public final class Healthcheck {
@@ -28,13 +28,25 @@ public final class Healthcheck {
     }
 
     public static int check(Map<String, String> env) {
-        int port = Integer.parseInt(env.getOrDefault("KRAFTER_SMTP_PORT", "465"));
-        boolean proxy = RelaySettings.proxyProtocol(env);
+        int port;
+        boolean proxy;
+        try {
+            port = Integer.parseInt(env.getOrDefault("KRAFTER_SMTP_PORT", "465").trim());
+            proxy = RelaySettings.proxyProtocol(env);
+        } catch (IllegalArgumentException e) {
+            System.err.println("krafter-relay healthcheck: " + e.getMessage());
+            return 1;
+        }
+        // the address the relay listens on; a wildcard bind is reached over loopback
+        String bind = env.getOrDefault("KRAFTER_SMTP_BIND", "0.0.0.0").trim();
+        String host = bind.isEmpty() || bind.equals("0.0.0.0") || bind.equals("::") ? "127.0.0.1" : bind;
         try (Socket tcp = new Socket()) {
-            tcp.connect(new InetSocketAddress("127.0.0.1", port), TIMEOUT_MILLIS);
+            tcp.connect(new InetSocketAddress(host, port), TIMEOUT_MILLIS);
             tcp.setSoTimeout(TIMEOUT_MILLIS);
             if (proxy) {
-                tcp.getOutputStream().write(("PROXY TCP4 127.0.0.1 127.0.0.1 " + tcp.getLocalPort() + " " + port + "\r\n")
+                String family = tcp.getInetAddress() instanceof java.net.Inet6Address ? "TCP6" : "TCP4";
+                tcp.getOutputStream().write(("PROXY " + family + " " + tcp.getLocalAddress().getHostAddress() + " "
+                    + tcp.getInetAddress().getHostAddress() + " " + tcp.getLocalPort() + " " + port + "\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             }
             try (SSLSocket tls = (SSLSocket) anyCertificate().getSocketFactory().createSocket(tcp, "localhost", port, true)) {

@@ -185,6 +185,59 @@ class DockerRecipeIT {
         assertThat(missing.output()).contains("set KRAFTER_DB_PASSWORD");
     }
 
+    @Test
+    void theScaleOutComposeRunsTheDocumentedHaproxyInFrontOfNodesInProxyMode() throws Exception {
+        Map<String, Object> scale = new Yaml().load(Files.readString(root.resolve("docker/compose.scale.yaml")));
+        @SuppressWarnings("unchecked")
+        Map<String, Map<String, Object>> services = (Map<String, Map<String, Object>>) scale.get("services");
+        String port = dockerfile.env().get("KRAFTER_SMTP_PORT");
+        List<String> relays = services.keySet().stream().filter(name -> name.startsWith("relay")).sorted().toList();
+        assertThat(relays).hasSizeGreaterThanOrEqualTo(2);
+
+        // haproxy.cfg's servers are exactly these services, on the image's port, with the PROXY header
+        String cfg = Files.readString(root.resolve("docker/haproxy.cfg"));
+        List<String> servers = new ArrayList<>();
+        for (Matcher m = Pattern.compile("(?m)^\\s*server (\\S+) (\\S+):(\\d+) (.*)$").matcher(cfg); m.find(); ) {
+            servers.add(m.group(2));
+            assertThat(m.group(3)).isEqualTo(port);
+            assertThat(m.group(4)).containsPattern("send-proxy(-v2)?( |$)").contains("check-send-proxy");
+        }
+        assertThat(servers).containsExactlyElementsOf(relays);
+
+        Set<String> documented = readmeSettings();
+        Set<String> varVolumes = new TreeSet<>();
+        for (String name : relays) {
+            Map<String, Object> relay = services.get(name);
+            Map<String, String> env = environment(relay);
+            assertThat(env).as(name).containsEntry("KRAFTER_PROXY_PROTOCOL", "true");
+            env.keySet().stream().filter(k -> k.startsWith("KRAFTER_")).forEach(k -> assertThat(documented).contains(k));
+            assertThat(relay).as("%s is reached through HAProxy only", name).doesNotContainKey("ports");
+            @SuppressWarnings("unchecked")
+            List<String> volumes = (List<String>) relay.get("volumes");
+            String var = volumes.stream().filter(v -> v.endsWith(":" + IMAGE_HOME + "/var")).findFirst().orElseThrow();
+            varVolumes.add(var.substring(0, var.indexOf(':')));
+            // one certificate for every node, from the mounted directory
+            String tlsMount = volumes.stream().filter(v -> v.endsWith(":ro")).findFirst().orElseThrow();
+            String tlsDir = tlsMount.split(":")[tlsMount.split(":").length - 2];
+            assertThat(env.get("KRAFTER_TLS_CERT")).isEqualTo(tlsDir + "/cert.pem");
+            assertThat(env.get("KRAFTER_TLS_KEY")).isEqualTo(tlsDir + "/key.pem");
+            assertThat(relay.get("build").toString()).contains("dockerfile=docker/Dockerfile");
+        }
+        assertThat(varVolumes).as("every node its own var/ volume").hasSize(relays.size());
+
+        Map<String, Object> haproxy = services.get("haproxy");
+        assertThat(haproxy.get("ports").toString()).contains(port + ":" + port);
+        assertThat(haproxy.get("volumes").toString()).contains("./haproxy.cfg:/usr/local/etc/haproxy/haproxy.cfg");
+
+        Path dockerCompose = Path.of("/usr/bin/docker-compose");
+        if (Files.isExecutable(dockerCompose)) {
+            Clients.Result ok = Clients.run(Duration.ofSeconds(60), Map.of("KRAFTER_DB_PASSWORD", "s3cret", "KRAFTER_TLS_DIR", "/etc/krafter-tls"),
+                dockerCompose.toString(), "-f", root.resolve("docker/compose.scale.yaml").toString(), "config");
+            assertThat(ok.exitCode()).as(ok.output()).isZero();
+            assertThat(ok.output()).contains("/etc/krafter-tls:/run/krafter-tls:ro", "KRAFTER_PROXY_PROTOCOL: \"true\"");
+        }
+    }
+
     // ------------------------------------------------------------------ the recipe, replayed as a non-root user
 
     @Test

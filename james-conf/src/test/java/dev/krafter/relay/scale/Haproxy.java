@@ -35,10 +35,13 @@ final class Haproxy implements AutoCloseable {
      * that the documented file and the tested one cannot drift apart unnoticed.
      */
     static Haproxy start(List<Integer> relayPorts, int perClientLimit) throws IOException, InterruptedException {
-        int balanced = freePort();
+        // distinct ports: HAProxy binds with SO_REUSEPORT, so two frontends given the same port
+        // would silently share its connections
+        java.util.Set<Integer> taken = new java.util.HashSet<>(relayPorts);
+        int balanced = freePort(taken);
         List<Integer> direct = new java.util.ArrayList<>();
         for (int i = 0; i < relayPorts.size(); i++) {
-            direct.add(freePort());
+            direct.add(freePort(taken));
         }
         String cfg = Files.readString(dev.krafter.relay.db.TestDatabase.repositoryRoot().resolve("docker/haproxy.cfg"));
         cfg = replaceOnce(cfg, "  bind :465\n", "  bind 127.0.0.1:" + balanced + "\n");
@@ -102,13 +105,17 @@ final class Haproxy implements AutoCloseable {
     }
 
     /** A free port in 25000-25999 (this project's range for test listeners). */
-    private static int freePort() throws IOException {
+    private static int freePort(java.util.Set<Integer> taken) throws IOException {
         for (int attempt = 0; attempt < 200; attempt++) {
             int port = 25000 + (int) (Math.random() * 1000);
+            if (taken.contains(port)) {
+                continue;
+            }
             try (ServerSocket socket = new ServerSocket()) {
                 socket.bind(new InetSocketAddress("127.0.0.1", port));
+                taken.add(port);
                 return port;
-            } catch (IOException taken) {
+            } catch (IOException inUse) {
                 // try another
             }
         }

@@ -1,0 +1,42 @@
+package dev.krafter.relay.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+/** KRAFTER_PROXY_PROTOCOL → the ${sys:krafter.smtp.*} values smtpserver.xml reads. */
+class RelaySettingsTest {
+    private static Map<String, String> env(String... pairs) {
+        Map<String, String> env = new HashMap<>(Map.of("KRAFTER_DB_URL", "jdbc:postgresql://127.0.0.1:5432/krafter"));
+        for (int i = 0; i < pairs.length; i += 2) {
+            env.put(pairs[i], pairs[i + 1]);
+        }
+        return env;
+    }
+
+    @Test
+    void directClientsByDefault() {
+        Map<String, String> props = RelaySettings.fromEnvironment(env()).systemProperties();
+        assertThat(props).containsEntry("krafter.smtp.proxyRequired", "false")
+            .containsEntry("krafter.smtp.connectionLimitPerIP", "200");
+    }
+
+    @Test
+    void behindAProxyTheHeaderIsRequiredAndThePerPeerLimitIsOff() {
+        Map<String, String> props = RelaySettings.fromEnvironment(env("KRAFTER_PROXY_PROTOCOL", "TRUE")).systemProperties();
+        assertThat(props).containsEntry("krafter.smtp.proxyRequired", "true")
+            .containsEntry("krafter.smtp.connectionLimitPerIP", "0");
+        assertThat(RelaySettings.fromEnvironment(env("KRAFTER_PROXY_PROTOCOL", "")).proxyProtocol()).isFalse();
+    }
+
+    @Test
+    void anythingButTrueOrFalseIsRefusedWithTheVariablesName() {
+        assertThatThrownBy(() -> RelaySettings.fromEnvironment(env("KRAFTER_PROXY_PROTOCOL", "yes")))
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessage("KRAFTER_PROXY_PROTOCOL must be true or false, not \"yes\"");
+    }
+}
