@@ -124,6 +124,13 @@ class DistributionIT {
                 Thread.sleep(50); // the .json is written after the .eml
             }
             assertThat(json).content().contains("\"ConfigurationSetName\" : \"krafter-transactional\"");
+            // The event log, where the shipped logback.xml puts it: the distribution's own var/log.
+            Path events = distribution.dir().resolve("var/log/events.jsonl");
+            for (int i = 0; i < 200 && !(Files.exists(events) && Files.readString(events).contains("\"delivery.sent\"")); i++) {
+                Thread.sleep(50);
+            }
+            assertThat(events).content().contains("\"event\":\"smtp.accepted\",\"email_id\":\"" + id + "\"",
+                "\"event\":\"delivery.sent\",\"email_id\":\"" + id + "\"");
         }
     }
 
@@ -228,7 +235,7 @@ class DistributionIT {
             + "            <mailet match=\"HasMailAttributeWithValue=krafter.steam,broadcast\" class=\"ToProcessor\"><processor>error</processor></mailet>\n");
         refused("<mailet match=\"HasMailAttributeWithValue=krafter.steam,broadcast\" class=\"ToProcessor\">",
             "there is no Mail attribute \"krafter.steam\": the condition would never match.",
-            "Fix: use one of krafter.attempt, krafter.configurationSet, krafter.emailId, krafter.keyPrefix, krafter.listUnsubscribe, krafter.stream, krafter.tracking.");
+            "Fix: use one of krafter.account, krafter.attempt, krafter.configurationSet, krafter.emailId, krafter.keyPrefix, krafter.listUnsubscribe, krafter.stream, krafter.tracking.");
     }
 
     @Test

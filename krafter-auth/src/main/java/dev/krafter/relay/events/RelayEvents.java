@@ -67,6 +67,9 @@ public class RelayEvents {
             DELIVERY_FAILED, SES_OUTCOME + "_sent", SES_OUTCOME + "_retry", SES_OUTCOME + "_failed"}) {
             meter(name);
         }
+        for (String timer : new String[] {SMTP_DECISION, SES_SEND}) {
+            metrics.timer(timer); // registers it; a timing never stopped records nothing
+        }
     }
 
     /** Registers the per-code counters of refusals at the end of DATA up front (the codes live in the policy package). */

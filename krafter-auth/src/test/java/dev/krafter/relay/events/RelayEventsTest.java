@@ -33,6 +33,8 @@ class RelayEventsTest {
             "krafter_ses_outcome_sent", "krafter_ses_outcome_retry", "krafter_ses_outcome_failed", "krafter_delivery_failed");
         assertThat(test.registry().getMeters()).doesNotContainKey("krafter_smtp_rcpt_rejected_invalid_stream");
         assertThat(test.registry().getMeters().values()).allMatch(m -> m.getCount() == 0);
+        assertThat(test.registry().getTimers()).containsOnlyKeys("krafter_smtp_decision_seconds", "krafter_ses_send_seconds");
+        assertThat(test.registry().getTimers().values()).allMatch(t -> t.getCount() == 0);
         assertThat(test.lines()).isEmpty();
     }
 
