@@ -242,6 +242,7 @@ class DockerRecipeIT {
 
     @Test
     void entrypointAndHealthcheckWorkAsANonRootUserWithComposesEnvironment() throws Exception {
+        assumeTrue(isRoot(), "runuser -u " + USER + " needs root (bin/test runs as root here)");
         try (TestDatabase database = TestDatabase.create(); Distribution dist = Distribution.unpack()) {
             Path home = dist.dir();
             // what the Dockerfile's RUN does after unpacking: var/ and extensions-jars/ to the user, the rest root's
@@ -287,7 +288,7 @@ class DockerRecipeIT {
     @Test
     void aNonRootUserBinds465WithComposesSysctlInANetworkNamespaceOfItsOwn() throws Exception {
         // As in the container: a network namespace of its own with the compose file's sysctl.
-        assumeTrue(Clients.run(Duration.ofSeconds(10), Map.of(), "unshare", "-n", "true").exitCode() == 0,
+        assumeTrue(isRoot() && Clients.run(Duration.ofSeconds(10), Map.of(), "unshare", "-n", "true").exitCode() == 0,
             "unshare -n is not permitted here (needs CAP_SYS_ADMIN)");
         @SuppressWarnings("unchecked")
         Map<String, Object> sysctls = (Map<String, Object>) relay().get("sysctls");
@@ -321,6 +322,10 @@ class DockerRecipeIT {
         env.put("KRAFTER_SMTP_PORT", Integer.toString(port));
         env.put("KRAFTER_SMTP_BIND", "127.0.0.1");
         return env;
+    }
+
+    private static boolean isRoot() throws IOException, InterruptedException {
+        return Clients.run(Duration.ofSeconds(10), Map.of(), "id", "-u").output().strip().equals("0");
     }
 
     private static ProcessBuilder asUser(Path workdir, Map<String, String> env, List<String> command) {

@@ -58,8 +58,13 @@ final class Haproxy implements AutoCloseable {
         Path dir = Files.createTempDirectory("krafter-haproxy");
         Path file = dir.resolve("haproxy.cfg");
         Files.writeString(file, text);
-        Process process = new ProcessBuilder("haproxy", "-db", "-f", file.toString())
-            .redirectErrorStream(true).redirectOutput(dir.resolve("haproxy.log").toFile()).start();
+        Process process;
+        try {
+            process = new ProcessBuilder("haproxy", "-db", "-f", file.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("haproxy.log").toFile()).start();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run haproxy (bin/test installs Debian's haproxy): " + e.getMessage(), e);
+        }
         Haproxy haproxy = new Haproxy(process, dir, balanced, direct);
         haproxy.awaitListening();
         return haproxy;

@@ -37,9 +37,9 @@ import dev.krafter.relay.server.SmtpsClient;
 
 /**
  * Issue 9, scale-out: two relay processes (own home, queue store, outbox, port) on ONE PostgreSQL
- * database, with KRAFTER_PROXY_PROTOCOL=true, behind Debian's HAProxy in TCP mode (round-robin,
- * PROXY v2; TLS passes through and James terminates it). Clients come from 127.0.0.2-127.0.0.5 so
- * that the client address James sees can be told apart from HAProxy's 127.0.0.1.
+ * database, with KRAFTER_PROXY_PROTOCOL=true, behind Debian's HAProxy running docker/haproxy.cfg
+ * (TCP mode, round robin, PROXY v2; TLS passes through and James terminates it). Clients come from
+ * 127.0.0.2-127.0.0.9 so that the client address a node sees can be told apart from HAProxy's 127.0.0.1.
  * (The exact sandbox cap across two relays without a balancer: SandboxCapConcurrencyTest.)
  */
 class ScaleOutTest {
@@ -83,10 +83,6 @@ class ScaleOutTest {
 
     @AfterAll
     static void stop() throws Exception {
-        if (!nodes.isEmpty()) {
-            System.out.println("---- node 1 log (last 60 lines) ----");
-            nodes.get(0).log().lines().skip(Math.max(0, nodes.get(0).log().lines().count() - 60)).forEach(System.out::println);
-        }
         try {
             if (haproxy != null) {
                 haproxy.close();
