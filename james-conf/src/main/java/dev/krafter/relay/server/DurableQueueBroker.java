@@ -26,10 +26,12 @@ import org.apache.james.queue.api.MailQueueFactory;
 
 /**
  * The embedded ActiveMQ broker behind James's mail queue, as James's {@code EmbeddedActiveMQ}
- * builds it (KahaDB under var/store/activemq, blob files for message bodies, prefetch 0), with two
+ * builds it (KahaDB under var/store/activemq, blob files for message bodies, prefetch 0), with three
  * differences that its private construction does not allow:
  * <ul>
  * <li>In-VM transport only: no TCP connector on a random loopback port.</li>
+ * <li>No concurrent store and dispatch for queues: each persistent send is stored by the thread that
+ *     received it, so the enqueues of several connections are written and synced together.</li>
  * <li>A large {@code maxPageSize}: James delays a retry by leaving the message in the queue for a
  *     selector to pick up when it is due. ActiveMQ pages only 200 messages into memory, so with
  *     about 250 delayed retries waiting (an SES outage) fresh mail stopped being dequeued at all;
@@ -54,6 +56,10 @@ public class DurableQueueBroker {
     public DurableQueueBroker(FileSystem fileSystem, GaugeRegistry gauges) throws Exception {
         KahaDBPersistenceAdapter kahaDb = new KahaDBPersistenceAdapter();
         kahaDb.setDirectory(fileSystem.getFile(KAHADB));
+        // Store on the sending connection's own broker thread rather than on KahaDB's one store-and-dispatch
+        // thread: concurrent enqueues then share a journal write and its sync (see ParallelEnqueueMailQueue).
+        // Either way the send returns only after the synced journal write.
+        kahaDb.setConcurrentStoreAndDispatchQueues(false);
 
         PolicyEntry queues = new PolicyEntry();
         queues.setQueue(">");

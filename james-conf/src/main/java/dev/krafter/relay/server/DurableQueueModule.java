@@ -11,6 +11,7 @@ import org.apache.james.metrics.api.GaugeRegistry;
 import org.apache.james.metrics.api.MetricFactory;
 import org.apache.james.queue.activemq.metric.ActiveMQMetricCollector;
 import org.apache.james.queue.api.MailQueueItemDecoratorFactory;
+import org.apache.james.queue.api.MailQueueName;
 import org.apache.james.queue.api.MailQueue;
 import org.apache.james.queue.api.MailQueueFactory;
 import org.apache.james.queue.api.ManageableMailQueue;
@@ -28,6 +29,9 @@ import com.google.inject.Singleton;
  * and our {@link DurableQueueBroker} instead of James's {@code EmbeddedActiveMQ}.
  */
 public class DurableQueueModule extends AbstractModule {
+    /** One per SMTP event loop (smtpserver.xml ioWorkerCount), where the end-of-DATA hook enqueues. */
+    static final int ENQUEUE_CONNECTIONS = 16;
+
     @Override
     protected void configure() {
         bind(DurableQueueBroker.class).in(Scopes.SINGLETON);
@@ -60,7 +64,13 @@ public class DurableQueueModule extends AbstractModule {
     @Singleton
     ActiveMQMailQueueFactory queueFactory(ConnectionFactory connectionFactory, MailQueueItemDecoratorFactory decorators,
                                           MetricFactory metrics, GaugeRegistry gauges, ActiveMQMetricCollector collector) {
-        return new ActiveMQMailQueueFactory(connectionFactory, decorators, metrics, gauges, collector);
+        return new ActiveMQMailQueueFactory(connectionFactory, decorators, metrics, gauges, collector) {
+            @Override
+            protected ManageableMailQueue createCacheableMailQueue(MailQueueName name) {
+                return new ParallelEnqueueMailQueue(connectionFactory, decorators, name, metrics, gauges,
+                    ENQUEUE_CONNECTIONS);
+            }
+        };
     }
 
     @Provides
