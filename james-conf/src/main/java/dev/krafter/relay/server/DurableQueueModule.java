@@ -7,6 +7,7 @@ import javax.jms.ConnectionFactory;
 import org.apache.commons.configuration2.ex.ConfigurationException;
 import org.apache.james.queue.activemq.ActiveMQConfiguration;
 import org.apache.james.queue.activemq.ActiveMQMailQueueFactory;
+import org.apache.james.metrics.api.Gauge;
 import org.apache.james.metrics.api.GaugeRegistry;
 import org.apache.james.metrics.api.MetricFactory;
 import org.apache.james.queue.activemq.metric.ActiveMQMetricCollector;
@@ -67,8 +68,30 @@ public class DurableQueueModule extends AbstractModule {
         return new ActiveMQMailQueueFactory(connectionFactory, decorators, metrics, gauges, collector) {
             @Override
             protected ManageableMailQueue createCacheableMailQueue(MailQueueName name) {
-                return new ParallelEnqueueMailQueue(connectionFactory, decorators, name, metrics, gauges,
-                    ENQUEUE_CONNECTIONS);
+                return new ParallelEnqueueMailQueue(connectionFactory, decorators, name, metrics,
+                    withoutQueueSizeGauge(gauges), ENQUEUE_CONNECTIONS);
+            }
+        };
+    }
+
+    /**
+     * James's queue registers a {@code mailQueueSize:<queue>} gauge that asks the broker over JMS at
+     * every read (3-5 ms, on the connection enqueues use), i.e. at every Prometheus scrape;
+     * {@link DurableQueueBroker#QUEUE_DEPTH} reads the broker's own counter instead.
+     */
+    private static GaugeRegistry withoutQueueSizeGauge(GaugeRegistry gauges) {
+        return new GaugeRegistry() {
+            @Override
+            public <T> GaugeRegistry register(String name, Gauge<T> gauge) {
+                if (!name.startsWith("mailQueueSize")) {
+                    gauges.register(name, gauge);
+                }
+                return this;
+            }
+
+            @Override
+            public <T> SettableGauge<T> settableGauge(String name) {
+                return gauges.settableGauge(name);
             }
         };
     }

@@ -51,7 +51,8 @@ class ParallelEnqueueMailQueueTest {
 
     @Test
     void concurrentEnqueuesAllArriveOnceWithTheirOwnBodies() throws Exception {
-        DurableQueueBroker broker = new DurableQueueBroker(new FileSystemImpl(new JamesServerResourceLoader(home.toString())));
+        DurableQueueBroker broker = new DurableQueueBroker(new FileSystemImpl(new JamesServerResourceLoader(home.toString())),
+            new NoopGaugeRegistry());
         ParallelEnqueueMailQueue queue = new ParallelEnqueueMailQueue(broker.connectionFactory(),
             new RawMailQueueItemDecoratorFactory(), MailQueueFactory.SPOOL,
             new DropWizardMetricFactory(new MetricRegistry()), new NoopGaugeRegistry(), PRODUCERS);
