@@ -15,6 +15,7 @@ import org.apache.james.core.MailAddress;
 import org.apache.james.queue.api.MailQueue;
 import org.apache.james.queue.api.MailQueueFactory;
 import org.apache.james.util.DurationParser;
+import org.apache.james.util.Size;
 import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
@@ -34,6 +35,7 @@ import dev.krafter.relay.ses.DeliveryRecords;
 import dev.krafter.relay.ses.DeliveryStatus;
 import dev.krafter.relay.ses.OutboundEmail;
 import dev.krafter.relay.ses.RetrySchedule;
+import dev.krafter.relay.ses.SendBudget;
 import dev.krafter.relay.ses.SesOutcome;
 
 /**
@@ -49,14 +51,20 @@ import dev.krafter.relay.ses.SesOutcome;
  * <li>{@code initialDelay} (default 30s) and {@code maxDelay} (default 10m): see {@link RetrySchedule}</li>
  * <li>{@code retryProcessor} (default: the processor this mailet runs in): where a retried mail re-enters
  *     the pipeline. Keep header-editing mailets out of it, or they run again on every retry.</li>
+ * <li>{@code maxBytesInFlight} (default 64M): message bytes this mailet hands over at once, over all
+ *     spooler threads (see {@link SendBudget}); a larger message goes alone</li>
  * </ul>
  */
 public abstract class DeliveryMailet extends GenericMailet {
     /** Retries done so far (Integer), carried through the queue with the mail. */
     public static final AttributeName ATTEMPT = AttributeName.of("krafter.attempt");
 
+    /** Two 25 MiB messages, or many small ones, at once: ~160 MiB of heap at the peak (docs/mailets.md). */
+    static final long DEFAULT_BYTES_IN_FLIGHT = 64L * 1024 * 1024;
+
     private static final Logger LOGGER = LoggerFactory.getLogger(DeliveryMailet.class);
-    private static final Set<String> RETRY_PARAMETERS = Set.of("maxRetries", "initialDelay", "maxDelay", "retryProcessor");
+    private static final Set<String> RETRY_PARAMETERS = Set.of("maxRetries", "initialDelay", "maxDelay", "retryProcessor",
+        "maxBytesInFlight");
 
     private final DeliveryRecords records;
     private final MailQueueFactory<?> queueFactory;
@@ -66,6 +74,7 @@ public abstract class DeliveryMailet extends GenericMailet {
     private RetrySchedule schedule;
     private Optional<String> retryProcessor;
     private MailQueue spool;
+    private SendBudget budget;
 
     protected DeliveryMailet(DeliveryRecords records, MailQueueFactory<?> queueFactory, RelayEvents events,
                              RandomGenerator random) {
@@ -95,6 +104,12 @@ public abstract class DeliveryMailet extends GenericMailet {
                 Integer.parseInt(getInitParameter("maxRetries", String.valueOf(RetrySchedule.DEFAULT_MAX_RETRIES)).trim()));
         } catch (IllegalArgumentException e) {
             throw new MailetException(getMailetName() + ": invalid retry parameters: " + e.getMessage(), e);
+        }
+        try {
+            budget = new SendBudget(getInitParameterAsOptional("maxBytesInFlight").map(String::trim)
+                .filter(value -> !value.isEmpty()).map(Size::parse).map(Size::asBytes).orElse(DEFAULT_BYTES_IN_FLIGHT));
+        } catch (IllegalArgumentException e) {
+            throw new MailetException(getMailetName() + ": invalid maxBytesInFlight: " + e.getMessage(), e);
         }
         retryProcessor = getInitParameterAsOptional("retryProcessor").map(String::trim).filter(name -> !name.isEmpty());
         // As RemoteDelivery and the SMTP server do: createQueue returns the existing spool queue.
@@ -132,9 +147,12 @@ public abstract class DeliveryMailet extends GenericMailet {
             return;
         }
 
-        OutboundEmail email = outboundEmail(mail, id);
-        delivery = KrafterMail.delivery(mail, id, retriesSoFar, email.raw().length);
-        Timed<SesOutcome> sent = events.sesSend(() -> deliver(email), DeliveryMailet::outcomeName);
+        Timed<SesOutcome> sent;
+        try (SendBudget.Permit permit = budget.acquire(mail.getMessageSize())) {
+            OutboundEmail email = outboundEmail(mail, id);
+            delivery = KrafterMail.delivery(mail, id, retriesSoFar, email.raw().length);
+            sent = events.sesSend(() -> deliver(email), DeliveryMailet::outcomeName);
+        }
         SesOutcome outcome = sent.value();
         if (outcome instanceof SesOutcome.Sent ok) {
             recordSent(id, ok.messageId());

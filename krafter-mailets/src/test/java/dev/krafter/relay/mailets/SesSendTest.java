@@ -320,6 +320,22 @@ class SesSendTest {
         invalid.setProperty("maxDelay", "1s");
         invalid.setProperty("initialDelay", "1m");
         assertThatThrownBy(() -> sesSend(invalid)).isInstanceOf(MessagingException.class);
+        Properties noBudget = new Properties();
+        noBudget.setProperty("maxBytesInFlight", "0");
+        assertThatThrownBy(() -> sesSend(noBudget)).isInstanceOf(MessagingException.class)
+            .hasMessageContaining("maxBytesInFlight");
+    }
+
+    @Test
+    void aMessageLargerThanTheByteBudgetIsStillSent() throws Exception {
+        ses.acceptAll("ses-over-budget");
+        UUID id = rows.insertQueued("transactional");
+        Properties small = new Properties();
+        small.setProperty("maxBytesInFlight", "1K");
+
+        sesSend(small).service(mail(id, "transactional", false, HEAD_WITHOUT_KRAFTER + BODY + "x".repeat(4096) + "\r\n"));
+
+        ses.verify(1, postRequestedFor(urlEqualTo(SEND_EMAIL)));
     }
 
     @Test
