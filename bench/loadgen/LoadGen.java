@@ -303,6 +303,8 @@ public final class LoadGen {
         final AtomicLong connections = new AtomicLong();
         final ConcurrentLinkedQueue<String> errorSamples = new ConcurrentLinkedQueue<>();
         final List<long[]> latencies = new ArrayList<>();
+        /** New connections: connect() to the 235 of AUTH, in nanoseconds (measured window only). */
+        final ConcurrentLinkedQueue<Long> setups = new ConcurrentLinkedQueue<>();
 
         Cell(String kind, Map<String, String> o) throws Exception {
             this.kind = kind;
@@ -383,6 +385,8 @@ public final class LoadGen {
             r.put("rate", round(count / secs));
             r.put("p50_ms", round(percentile(all, 0.50) / 1e6));
             r.put("p99_ms", round(percentile(all, 0.99) / 1e6));
+            long[] setup = setups.stream().mapToLong(Long::longValue).sorted().toArray();
+            r.put("setup_p50_ms", round(percentile(setup, 0.50) / 1e6));
             r.put("cpu_ms_per_msg", count == 0 ? 0 : round((cpu1 - cpu0) * tick / count));
             r.put("cpu_util", round((cpu1 - cpu0) * tick / 1000.0 / secs));
             for (String k : aux.keySet()) {
@@ -415,9 +419,13 @@ public final class LoadGen {
                         continue;
                     }
                     if (conn == null) {
+                        long opening = System.nanoTime();
                         conn = new SmtpConnection(factory, port);
                         connections.incrementAndGet();
                         conn.login(password);
+                        if (measuring) {
+                            setups.add(System.nanoTime() - opening);
+                        }
                     }
                     long took = conn.message(body);
                     if (newConnection) {
@@ -646,8 +654,8 @@ public final class LoadGen {
             }
             List<String> peers = servers.stream().filter(s -> !s.equals("relay") && !s.equals("bare-jvm")).toList();
             StringBuilder out = new StringBuilder();
-            out.append("| cell | server | reps | msg/s | p50 ms | p99 ms | server CPU ms/msg | peak PSS MB | peak RSS MB | errors |\n");
-            out.append("|---|---|---|---|---|---|---|---|---|---|\n");
+            out.append("| cell | server | reps | msg/s | p50 ms | p99 ms | connect→AUTH p50 ms | server CPU ms/msg | peak PSS MB | peak RSS MB | errors |\n");
+            out.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
             for (var cell : byCell.entrySet()) {
                 for (String server : servers) {
                     Map<String, Map<String, String>> reps = cell.getValue().get(server);
@@ -658,9 +666,10 @@ public final class LoadGen {
                     String aux = rows.iterator().next().keySet().stream().filter(k -> k.startsWith("cpu_ms_per_msg_"))
                         .map(k -> k.substring("cpu_ms_per_msg_".length()) + " " + fmt(median(rows, k)))
                         .reduce((a, b) -> a + ", " + b).map(s -> " (" + s + ")").orElse("");
-                    out.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s | %s%s | %s | %s | %s |%n", cell.getKey(), server,
+                    double setup = median(rows, "setup_p50_ms");
+                    out.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s | %s | %s%s | %s | %s | %s |%n", cell.getKey(), server,
                         rows.size(), fmt(median(rows, "rate")), fmt(median(rows, "p50_ms")), fmt(median(rows, "p99_ms")),
-                        fmt(median(rows, "cpu_ms_per_msg")), aux, fmt(median(rows, "pss_peak_mb")), fmt(median(rows, "rss_peak_mb")),
+                        setup > 0 ? fmt(setup) : "–", fmt(median(rows, "cpu_ms_per_msg")), aux, fmt(median(rows, "pss_peak_mb")), fmt(median(rows, "rss_peak_mb")),
                         fmt(rows.stream().mapToDouble(r -> Double.parseDouble(r.get("errors"))).sum())));
                 }
             }
@@ -680,6 +689,21 @@ public final class LoadGen {
                     out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |%n", cell.getKey(), peer,
                         fmt(ratio(relay, other, "rate")), fmt(ratio(relay, other, "p99_ms")),
                         fmt(ratio(relay, other, "cpu_ms_per_msg")), fmt(ratio(relay, other, "pss_peak_mb"))));
+                }
+            }
+            Map<String, Map<String, Map<String, String>>> handshakes = byCell.get("handshake-c16");
+            if (handshakes != null && handshakes.containsKey("bare-jvm")) {
+                Map<String, Map<String, String>> bare = handshakes.get("bare-jvm");
+                out.append("\nTLS handshake ceiling: per repetition ÷ the bare JVM TLS server's handshakes/s (c=16), median "
+                    + "(target for the relay: ≥ 0.9).\n\n| server | handshake-c16 ÷ ceiling | 10k-new-c16 msg/s ÷ ceiling |\n|---|---|---|\n");
+                for (String server : servers) {
+                    if (server.equals("bare-jvm")) {
+                        continue;
+                    }
+                    Map<String, Map<String, String>> hs = handshakes.get(server);
+                    Map<String, Map<String, String>> nc = byCell.getOrDefault("10k-new-c16", Map.of()).get(server);
+                    out.append(String.format(Locale.ROOT, "| %s | %s | %s |%n", server,
+                        hs == null ? "–" : fmt(ratio(hs, bare, "rate")), nc == null ? "–" : fmt(ratio(nc, bare, "rate"))));
                 }
             }
             return out.toString();
