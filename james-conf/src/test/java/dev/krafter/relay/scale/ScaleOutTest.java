@@ -257,7 +257,7 @@ class ScaleOutTest {
         String output = new String(revoke.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(revoke.waitFor()).as(output).isZero();
         long revokedAt = System.nanoTime();
-        assertThat(output).contains("revoked 1 key(s)");
+        assertThat(output).contains("revoked key " + created.key().id() + " (" + created.key().prefix() + ")");
 
         long[] byCli = refusedByBothNodes(key, revokedAt);
         System.out.printf("key revoked with the CLI: refused by node1 %d ms, node2 %d ms after the CLI returned%n", byCli[0], byCli[1]);

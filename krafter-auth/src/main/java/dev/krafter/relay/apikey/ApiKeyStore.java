@@ -109,43 +109,28 @@ public final class ApiKeyStore {
     }
 
     public List<ApiKey> list() {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement select = c.prepareStatement(SELECT + " ORDER BY k.id")) {
-            List<ApiKey> keys = new ArrayList<>();
-            try (ResultSet rs = select.executeQuery()) {
-                while (rs.next()) {
-                    keys.add(read(rs));
-                }
-            }
-            return keys;
-        } catch (SQLException e) {
-            throw new StoreException("could not list API keys", e);
-        }
+        return select("", null, "could not list API keys");
     }
 
     /** One account's keys, revoked ones included, oldest first. */
     public List<ApiKey> list(String accountId) {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement select = c.prepareStatement(SELECT + " WHERE k.account_id = ? ORDER BY k.id")) {
-            select.setString(1, accountId);
-            List<ApiKey> keys = new ArrayList<>();
-            try (ResultSet rs = select.executeQuery()) {
-                while (rs.next()) {
-                    keys.add(read(rs));
-                }
-            }
-            return keys;
-        } catch (SQLException e) {
-            throw new StoreException("could not list API keys", e);
-        }
+        return select(" WHERE k.account_id = ?", accountId, "could not list API keys");
     }
 
     /** The keys a numeric id or a display prefix names (prefixes are short and may be shared). */
     public List<ApiKey> findByIdOrPrefix(String idOrPrefix) {
         boolean byId = idOrPrefix.matches("\\d{1,18}");
-        try (Connection c = dataSource.getConnection(); PreparedStatement select = c.prepareStatement(
-            SELECT + (byId ? " WHERE k.id = ?::bigint" : " WHERE k.prefix = ?") + " ORDER BY k.id")) {
-            select.setString(1, idOrPrefix);
+        return select(byId ? " WHERE k.id = ?::bigint" : " WHERE k.prefix = ?", idOrPrefix,
+            "could not look up API key " + idOrPrefix);
+    }
+
+    /** Keys matching {@code where} (one optional string parameter), oldest first. */
+    private List<ApiKey> select(String where, String parameter, String failure) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement select = c.prepareStatement(SELECT + where + " ORDER BY k.id")) {
+            if (parameter != null) {
+                select.setString(1, parameter);
+            }
             List<ApiKey> keys = new ArrayList<>();
             try (ResultSet rs = select.executeQuery()) {
                 while (rs.next()) {
@@ -154,7 +139,7 @@ public final class ApiKeyStore {
             }
             return keys;
         } catch (SQLException e) {
-            throw new StoreException("could not look up API key " + idOrPrefix, e);
+            throw new StoreException(failure, e);
         }
     }
 
