@@ -37,7 +37,8 @@ import dev.krafter.relay.server.SmtpsClient;
 
 /**
  * Issue 8, SES outage under load: while 8 senders keep sending, the SES stand-in answers every
- * call with a rotating failure (500, 429 throttling, 503, connection reset) for the outage, then
+ * call with a rotating failure (500, 429 throttling, 503, connection reset, no answer within the
+ * attempt timeout) for the outage, then
  * recovers. Every message that got a 250 must be delivered afterwards, counted by email id.
  * Bounded form: a 15 s outage; the issue's 60 s with {@code -Dkrafter.ses-outage-seconds=60}.
  */
@@ -52,13 +53,17 @@ class SesOutageUnderLoadTest {
         ses.start();
         List<ResponseDefinitionBuilder> faults = List.of(
             error(500, "InternalFailure"), error(429, "TooManyRequestsException"), error(503, "ServiceUnavailable"),
-            aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER));
+            aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER),
+            // a timeout: no answer within the relay's attempt timeout (2 s here). The late answer is an
+            // error, so a call the relay gave up on is never counted as a delivery.
+            error(503, "ServiceUnavailable").withFixedDelay(3000));
         try (RelayHome home = new RelayHome(Map.of())) {
             Map<String, String> env = new HashMap<>(home.env());
             env.putAll(Map.of("KRAFTER_SES_ENDPOINT", ses.baseUrl(), "KRAFTER_SES_REGION", "eu-west-1",
                 "AWS_ACCESS_KEY_ID", "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY", "test-secret",
                 "KRAFTER_SES_RETRY_INITIAL_DELAY", "1s", "KRAFTER_SES_RETRY_MAX_DELAY", "4s",
                 "KRAFTER_SES_MAX_RETRIES", String.valueOf(outageSeconds + 30)));
+            env.put("KRAFTER_SES_ATTEMPT_TIMEOUT_SECONDS", "2");
             String key = new ApiKeyStore(home.database().database().dataSource(), Duration.ZERO)
                 .create("acme", Set.of(ApiKey.SEND_SCOPE), Set.of("transactional", "broadcast"), false).secret().value();
             Path cert = home.path().resolve("var/tls/cert.pem");
@@ -108,7 +113,7 @@ class SesOutageUnderLoadTest {
                     .collect(Collectors.groupingBy(c -> emailId(c[0]), Collectors.counting()));
                 long lost = got250.stream().filter(id -> !deliveredCount.containsKey(id)).count();
                 long twice = got250.stream().filter(id -> deliveredCount.getOrDefault(id, 0L) > 1).count();
-                System.out.printf("SES outage: %d s of 500/429/503/connection reset under 8 senders: %d sent, %d answered 250, "
+                System.out.printf("SES outage: %d s of 500/429/503/connection reset/timeout under 8 senders: %d sent, %d answered 250, "
                     + "%d delivered, %d lost, %d delivered twice; %d failed SES calls during the outage%n", outageSeconds, sent[0],
                     got250.size(), got250.size() - lost, lost, twice, callsDuringOutage);
                 assertThat(lost).isZero();

@@ -27,6 +27,11 @@ public record SesSettings(Optional<String> region, Optional<URI> endpoint, int m
     public static final String ENDPOINT_ENV = "KRAFTER_SES_ENDPOINT";
     /** Environment variable naming the SES region; without it the SDK's default region chain applies. */
     public static final String REGION_ENV = "KRAFTER_SES_REGION";
+    /**
+     * Environment variable: seconds one SendEmail attempt may take before it counts as a timeout (and
+     * is retried through the queue); the whole call, with its one SDK retry, may take twice that.
+     */
+    public static final String ATTEMPT_TIMEOUT_ENV = "KRAFTER_SES_ATTEMPT_TIMEOUT_SECONDS";
 
     public SesSettings {
         Objects.requireNonNull(region, "region");
@@ -49,7 +54,10 @@ public record SesSettings(Optional<String> region, Optional<URI> endpoint, int m
             Duration.ofSeconds(60), Duration.ofSeconds(120), 2);
     }
 
-    /** {@link #defaults()} plus {@value #ENDPOINT_ENV} and {@value #REGION_ENV} when set and not blank. */
+    /**
+     * {@link #defaults()} plus {@value #ENDPOINT_ENV}, {@value #REGION_ENV} and {@value #ATTEMPT_TIMEOUT_ENV}
+     * when set and not blank; a malformed timeout is an {@link IllegalArgumentException} naming the variable.
+     */
     public static SesSettings fromEnvironment(Map<String, String> env) {
         SesSettings settings = defaults();
         String endpoint = env.get(ENDPOINT_ENV);
@@ -59,6 +67,19 @@ public record SesSettings(Optional<String> region, Optional<URI> endpoint, int m
         String region = env.get(REGION_ENV);
         if (region != null && !region.isBlank()) {
             settings = settings.withRegion(region.trim());
+        }
+        String attempt = env.get(ATTEMPT_TIMEOUT_ENV);
+        if (attempt != null && !attempt.isBlank()) {
+            long seconds;
+            try {
+                seconds = Long.parseLong(attempt.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(ATTEMPT_TIMEOUT_ENV + " must be a whole number of seconds: " + attempt);
+            }
+            if (seconds < 1) {
+                throw new IllegalArgumentException(ATTEMPT_TIMEOUT_ENV + " must be at least 1: " + attempt);
+            }
+            settings = settings.withTimeouts(Duration.ofSeconds(seconds), Duration.ofSeconds(2 * seconds));
         }
         return settings;
     }
