@@ -7,25 +7,32 @@ import javax.inject.Inject;
 import org.apache.james.dnsservice.api.DNSService;
 import org.apache.james.filesystem.api.FileSystem;
 import org.apache.james.metrics.api.MetricFactory;
+import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.lib.handler.ProtocolHandlerLoader;
 import org.apache.james.protocols.netty.AbstractChannelPipelineFactory;
 import org.apache.james.protocols.netty.AbstractSSLAwareChannelPipelineFactory;
+import org.apache.james.protocols.netty.BasicChannelInboundHandler;
 import org.apache.james.protocols.netty.HandlerConstants;
+import org.apache.james.smtpserver.ExtendedSMTPSession;
 import org.apache.james.smtpserver.netty.SMTPServer;
 import org.apache.james.smtpserver.netty.SMTPServerFactory;
 import org.apache.james.smtpserver.netty.SmtpMetrics;
+
+import dev.krafter.relay.smtp.LongLineHook;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 
 /**
- * James's SMTP server with one change in each connection's Netty pipeline: the idle timeout.
+ * James's SMTP server with two changes in each connection's Netty pipeline: the idle timeout, and
+ * a DATA line over the line limit (see {@link LongDataLine}).
  * James 3.8.1's {@code TimeoutHandler} closes only on Netty's second reader-idle event (it ignores
  * {@code FIRST_READER_IDLE_STATE_EVENT}), so a connection was closed after twice
  * {@code connectiontimeout}, and without a reply. {@link IdleClose} closes after the value, with
@@ -64,8 +71,32 @@ public class RelaySmtpServerFactory extends SMTPServerFactory {
                 public void initChannel(SocketChannel channel) throws Exception {
                     super.initChannel(channel);
                     channel.pipeline().replace(HandlerConstants.TIMEOUT_HANDLER, HandlerConstants.TIMEOUT_HANDLER, new IdleClose(getTimeout()));
+                    channel.pipeline().addAfter(HandlerConstants.FRAMER, LongDataLine.NAME, new LongDataLine());
                 }
             };
+        }
+    }
+
+    /**
+     * A line over James's limit inside DATA: the decoder has dropped it and raises
+     * {@link TooLongFrameException}, which James answers with an immediate 500 while the message
+     * goes on to a 250 without that line. Here the transaction is marked instead and
+     * {@code LongLineHook} refuses the message once, at the final dot. Outside DATA (a command
+     * line) James's 500 stands.
+     */
+    static final class LongDataLine extends ChannelInboundHandlerAdapter {
+        static final String NAME = "krafterLongDataLine";
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
+            // James keeps the session here; its message writer exists from DATA's 354 to the end of the message.
+            if (cause instanceof TooLongFrameException
+                && ctx.channel().attr(BasicChannelInboundHandler.SESSION_ATTRIBUTE_KEY).get() instanceof ExtendedSMTPSession session
+                && session.getMimeMessageWriter() != null) {
+                session.setAttachment(LongLineHook.LINE_TOO_LONG, true, ProtocolSession.State.Transaction);
+                return;
+            }
+            ctx.fireExceptionCaught(cause);
         }
     }
 

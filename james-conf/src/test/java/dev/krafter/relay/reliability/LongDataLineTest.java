@@ -10,22 +10,20 @@ import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 import dev.krafter.relay.server.RelayFixture;
 
 /**
- * Correct behaviour the relay does not have yet (James 3.8.1 protocol code, not Krafter's hooks).
- * Each test asserts what should happen and is disabled with the reason (run them, and see them fail,
- * with {@code -Dkrafter.known-defects=run}); docs/reliability.md, "Defects found", has the
- * reproduction and the consequence.
+ * Defect D1 of James 3.8.1 (docs/reliability.md, "Defects found"), fixed by the relay: a DATA line
+ * over 8192 octets used to get an immediate 500 and then a 250 for the message stored without that
+ * line. Now the message gets one reply, {@code 554 5.6.0}, and nothing is recorded; a command line
+ * over the limit still gets James's 500 and the session goes on.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class KnownDefectsTest {
+class LongDataLineTest {
     private RelayFixture relay;
     private String key;
 
-    /** Started by the first test that runs: none runs by default. */
     private RelayFixture relay() throws Exception {
         if (relay == null) {
             relay = RelayFixture.start();
@@ -42,8 +40,6 @@ class KnownDefectsTest {
     }
 
     @Test
-    @EnabledIfSystemProperty(named = "krafter.known-defects", matches = "run", disabledReason = "Defect D1: James 3.8.1 drops a DATA line over 8192 octets with an immediate 500, keeps reading the message "
-        + "and answers 250 at the final dot: two replies for one DATA and a message stored without that line")
     void dataLineOver8192OctetsRefusesTheMessageWithOneReplyAndQueuesNothing() throws Exception {
         relay();
         long before = emails();
@@ -55,10 +51,38 @@ class KnownDefectsTest {
             wire.write("Subject: long\r\n\r\n" + "a".repeat(8193) + "\r\nlast line\r\n.\r\nQUIT\r\n");
             List<String> lines = wire.linesUntilClose(15_000);
             assertThat(lines).hasSize(2);
-            assertThat(lines.get(0)).doesNotStartWith("250").matches("^5\\d\\d .*");
+            assertThat(lines.get(0)).startsWith("554 5.6.0 Message refused: a line is longer than 8192 octets");
             assertThat(lines.get(1)).startsWith("221");
         }
         assertThat(emails()).isEqualTo(before);
+    }
+
+    @Test
+    void theNextMessageOnTheSameConnectionIsAcceptedWhole() throws Exception {
+        relay();
+        try (Wire wire = Wire.tls("127.0.0.1", relay().port(), relay.certificate(), 15_000)) {
+            wire.login(key);
+            Wire.expect(wire.command("MAIL FROM:<hello@yourdomain.com>"), "250");
+            Wire.expect(wire.command("RCPT TO:<recipient@example.com>"), "250");
+            Wire.expect(wire.command("DATA"), "354");
+            wire.write("Subject: long\r\n\r\n" + "b".repeat(20_000) + "\r\n.\r\n");
+            Wire.expect(wire.reply(), "554");
+            Wire.expect(wire.command("MAIL FROM:<hello@yourdomain.com>"), "250");
+            Wire.expect(wire.command("RCPT TO:<recipient@example.com>"), "250");
+            Wire.expect(wire.command("DATA"), "354");
+            wire.write("Subject: short\r\n\r\nfine\r\n.\r\n");
+            Wire.expect(wire.reply(), "250 2.0.0 OK id=");
+        }
+    }
+
+    @Test
+    void aCommandLineOverTheLimitStillGetsJames500AndTheSessionGoesOn() throws Exception {
+        relay();
+        try (Wire wire = Wire.tls("127.0.0.1", relay().port(), relay.certificate(), 15_000)) {
+            wire.login(key);
+            Wire.expect(wire.command("NOOP " + "c".repeat(9000)), "500");
+            Wire.expect(wire.command("NOOP"), "250");
+        }
     }
 
     private long emails() throws Exception {
