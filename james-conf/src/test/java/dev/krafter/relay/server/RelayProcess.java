@@ -6,6 +6,8 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -58,11 +60,17 @@ public final class RelayProcess implements AutoCloseable {
 
     /** Starts {@code KrafterCli run} with the given environment (KRAFTER_HOME, KRAFTER_DB_*, …). */
     public static RelayProcess start(Map<String, String> env) throws IOException {
+        return start(env, List.of("-Xmx512m"));
+    }
+
+    /** As {@link #start(Map)}, with these JVM options instead of {@code -Xmx512m}. */
+    public static RelayProcess start(Map<String, String> env, List<String> jvmOptions) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx512m",
-            "-Dlogback.configurationFile=" + env.get("KRAFTER_HOME") + "/conf/logback.xml",
-            "-cp", System.getProperty("java.class.path"), KrafterCli.class.getName(), "run")
-            .redirectErrorStream(true);
+        List<String> command = new ArrayList<>(List.of(java));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-Dlogback.configurationFile=" + env.get("KRAFTER_HOME") + "/conf/logback.xml",
+            "-cp", System.getProperty("java.class.path"), KrafterCli.class.getName(), "run"));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().putAll(env);
         return new RelayProcess(builder.start());
     }
