@@ -2,12 +2,14 @@ package dev.krafter.relay.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.List;
 
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -24,12 +26,17 @@ class LongDataLineTest {
     private RelayFixture relay;
     private String key;
 
-    private RelayFixture relay() throws Exception {
-        if (relay == null) {
-            relay = RelayFixture.start();
-            key = relay.newKey("acme");
-        }
-        return relay;
+    @BeforeAll
+    void start() throws Exception {
+        relay = RelayFixture.start();
+        key = relay.newKey("acme");
+    }
+
+    /** MAIL, RCPT, DATA up to the 354. */
+    private static void openData(Wire wire) throws IOException {
+        Wire.expect(wire.command("MAIL FROM:<hello@yourdomain.com>"), "250");
+        Wire.expect(wire.command("RCPT TO:<recipient@example.com>"), "250");
+        Wire.expect(wire.command("DATA"), "354");
     }
 
     @AfterAll
@@ -41,13 +48,10 @@ class LongDataLineTest {
 
     @Test
     void dataLineOver8192OctetsRefusesTheMessageWithOneReplyAndQueuesNothing() throws Exception {
-        relay();
         long before = emails();
-        try (Wire wire = Wire.tls("127.0.0.1", relay().port(), relay.certificate(), 15_000)) {
+        try (Wire wire = Wire.tls("127.0.0.1", relay.port(), relay.certificate(), 15_000)) {
             wire.login(key);
-            Wire.expect(wire.command("MAIL FROM:<hello@yourdomain.com>"), "250");
-            Wire.expect(wire.command("RCPT TO:<recipient@example.com>"), "250");
-            Wire.expect(wire.command("DATA"), "354");
+            openData(wire);
             wire.write("Subject: long\r\n\r\n" + "a".repeat(8193) + "\r\nlast line\r\n.\r\nQUIT\r\n");
             List<String> lines = wire.linesUntilClose(15_000);
             assertThat(lines).hasSize(2);
@@ -59,17 +63,12 @@ class LongDataLineTest {
 
     @Test
     void theNextMessageOnTheSameConnectionIsAcceptedWhole() throws Exception {
-        relay();
-        try (Wire wire = Wire.tls("127.0.0.1", relay().port(), relay.certificate(), 15_000)) {
+        try (Wire wire = Wire.tls("127.0.0.1", relay.port(), relay.certificate(), 15_000)) {
             wire.login(key);
-            Wire.expect(wire.command("MAIL FROM:<hello@yourdomain.com>"), "250");
-            Wire.expect(wire.command("RCPT TO:<recipient@example.com>"), "250");
-            Wire.expect(wire.command("DATA"), "354");
+            openData(wire);
             wire.write("Subject: long\r\n\r\n" + "b".repeat(20_000) + "\r\n.\r\n");
             Wire.expect(wire.reply(), "554");
-            Wire.expect(wire.command("MAIL FROM:<hello@yourdomain.com>"), "250");
-            Wire.expect(wire.command("RCPT TO:<recipient@example.com>"), "250");
-            Wire.expect(wire.command("DATA"), "354");
+            openData(wire);
             wire.write("Subject: short\r\n\r\nfine\r\n.\r\n");
             Wire.expect(wire.reply(), "250 2.0.0 OK id=");
         }
@@ -77,8 +76,7 @@ class LongDataLineTest {
 
     @Test
     void aCommandLineOverTheLimitStillGetsJames500AndTheSessionGoesOn() throws Exception {
-        relay();
-        try (Wire wire = Wire.tls("127.0.0.1", relay().port(), relay.certificate(), 15_000)) {
+        try (Wire wire = Wire.tls("127.0.0.1", relay.port(), relay.certificate(), 15_000)) {
             wire.login(key);
             Wire.expect(wire.command("NOOP " + "c".repeat(9000)), "500");
             Wire.expect(wire.command("NOOP"), "250");
