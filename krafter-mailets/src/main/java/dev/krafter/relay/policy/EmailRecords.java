@@ -105,7 +105,9 @@ public final class EmailRecords {
      * @throws StoreException the database failed; nothing was written
      */
     public AcceptOutcome accept(UUID id, ApiKey key, ResolvedPolicy policy, MessageFacts facts, QueueRow queueRow) {
+        boolean connected = false;
         try (Connection c = dataSource.getConnection()) {
+            connected = true;
             if (key.sandbox().enabled()) {
                 c.setAutoCommit(false);
                 try {
@@ -127,7 +129,30 @@ public final class EmailRecords {
             }
             return new AcceptOutcome.Accepted(id);
         } catch (SQLException e) {
+            if (connected && committedAnyway(id, e)) {
+                return new AcceptOutcome.Accepted(id);
+            }
             throw new StoreException("could not record email " + id, e);
+        }
+    }
+
+    /**
+     * A connection lost during the statement or its commit leaves the outcome unknown: the commit
+     * may have landed with the answer lost on the way. The record's id is ours, so look: found, the
+     * message is recorded and queued and the client gets its 250 instead of a 451 that would make
+     * it send the message again. The look-up failing as well (the database is still away) is a 451.
+     */
+    private boolean committedAnyway(UUID id, SQLException failure) {
+        String state = failure.getSQLState();
+        boolean connectionLost = state == null || state.startsWith("08") || state.startsWith("57P");
+        if (!connectionLost) {
+            return false;
+        }
+        try {
+            return find(id).isPresent();
+        } catch (StoreException e) {
+            failure.addSuppressed(e);
+            return false;
         }
     }
 
