@@ -211,10 +211,10 @@ class DatabaseRestartUnderLoadTest {
         Map<String, Long> causes = new java.util.TreeMap<>();
         String[] lines = log.split("\n");
         for (int i = 0; i < lines.length; i++) {
-            if (lines[i].contains("outcome=tempfail")) {
+            if (lines[i].contains("message not accepted (451)")) {
                 String cause = "?";
                 for (int j = i + 1; j < Math.min(lines.length, i + 200); j++) {
-                    if (lines[j].contains("outcome=tempfail")) {
+                    if (lines[j].contains("message not accepted (451)")) {
                         break;
                     }
                     if (lines[j].startsWith("Caused by") || j == i + 1) {

@@ -22,11 +22,13 @@ public final class RelayProcess implements AutoCloseable {
     private static final Pattern LISTENING = Pattern.compile("listening on .*:(\\d+) \\(implicit TLS\\)");
 
     private final Process process;
+    private final Path home;
     private final int port;
     private final StringBuffer log = new StringBuffer();
 
-    private RelayProcess(Process process) {
+    private RelayProcess(Process process, Path home) {
         this.process = process;
+        this.home = home;
         CompletableFuture<Integer> listening = new CompletableFuture<>();
         Thread reader = new Thread(() -> {
             try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
@@ -55,7 +57,7 @@ public final class RelayProcess implements AutoCloseable {
 
     /** Waits for a relay process started some other way (a distribution's launcher) to listen. */
     public static RelayProcess attach(Process process) {
-        return new RelayProcess(process);
+        return new RelayProcess(process, null);
     }
 
     /** Starts {@code KrafterCli run} with the given environment (KRAFTER_HOME, KRAFTER_DB_*, …). */
@@ -72,7 +74,7 @@ public final class RelayProcess implements AutoCloseable {
             "-cp", System.getProperty("java.class.path"), KrafterCli.class.getName(), "run"));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().putAll(env);
-        return new RelayProcess(builder.start());
+        return new RelayProcess(builder.start(), Path.of(env.get("KRAFTER_HOME")));
     }
 
     /** The operating-system process id (for /proc and jcmd). */
@@ -86,6 +88,16 @@ public final class RelayProcess implements AutoCloseable {
 
     public String log() {
         return log.toString();
+    }
+
+    /** The relay's event log so far (var/log/events.jsonl of its home): one JSON object per decision and delivery. */
+    public java.util.List<String> events() {
+        Path file = home.resolve("var/log/events.jsonl");
+        try {
+            return java.nio.file.Files.exists(file) ? java.nio.file.Files.readAllLines(file, StandardCharsets.UTF_8) : java.util.List.of();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** SIGKILL: no shutdown hook, no flush, no goodbye. */

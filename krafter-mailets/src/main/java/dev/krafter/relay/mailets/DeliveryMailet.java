@@ -131,7 +131,9 @@ public abstract class DeliveryMailet extends GenericMailet {
         try {
             status = records.status(id);
         } catch (StoreException e) {
-            retry(mail, delivery, processor, "email record unreadable: " + e.getMessage(), null);
+            LOGGER.warn("email {}: record unreadable ({}); the mail stays queued and is tried again shortly", id, e.getMessage());
+            DeliveryOutcome.unfinished(mail);
+            mail.setState(Mail.GHOST);
             return;
         }
         if (status.filter(DeliveryStatus.SENT::equals).isPresent()) {
@@ -192,9 +194,16 @@ public abstract class DeliveryMailet extends GenericMailet {
         mail.setAttribute(new Attribute(ATTEMPT, AttributeValue.of(retry)));
         mail.setState(processor);
         // The queue rewrites the row of the mail it handed out (state, attributes, bytes, next attempt)
-        // before this returns, so the GHOST below ends nothing but this run. A failure here goes to the
-        // error processor.
-        spool.enQueue(mail, delay.get());
+        // before this returns, so the GHOST below ends nothing but this run.
+        try {
+            spool.enQueue(mail, delay.get());
+        } catch (MailQueue.MailQueueException e) {
+            LOGGER.warn("email {}: retry {} could not be queued ({}); the mail stays queued and is tried again shortly",
+                id, retry, e.getMessage());
+            DeliveryOutcome.unfinished(mail);
+            mail.setState(Mail.GHOST);
+            return;
+        }
         if (sendTime != null) {
             try {
                 records.markRetry(id, reason);

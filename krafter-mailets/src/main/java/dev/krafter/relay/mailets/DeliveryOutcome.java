@@ -2,6 +2,7 @@ package dev.krafter.relay.mailets;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -29,6 +30,9 @@ public final class DeliveryOutcome implements QueueCompletion {
     private static final Logger LOGGER = LoggerFactory.getLogger(DeliveryOutcome.class);
     private static final String SENT = "sent";
     private static final String FAILED = "failed";
+    private static final String UNFINISHED = "unfinished";
+    /** How soon an unfinished delivery is tried again: the database it needed was away a moment ago. */
+    static final Duration UNFINISHED_AGAIN_AFTER = Duration.ofSeconds(5);
 
     /** SES accepted the message under {@code sesMessageId}. */
     public static void sent(Mail mail, String sesMessageId) {
@@ -40,6 +44,19 @@ public final class DeliveryOutcome implements QueueCompletion {
     public static void failed(Mail mail, String reason) {
         mail.setAttribute(new Attribute(OUTCOME, AttributeValue.of(FAILED)));
         mail.setAttribute(new Attribute(REASON, AttributeValue.of(reason == null ? "" : reason)));
+    }
+
+    /**
+     * The delivery could not go on without the database (the record unreadable, the retry not
+     * recordable): the mail stays queued as it was and is tried again shortly; no retry is counted.
+     */
+    public static void unfinished(Mail mail) {
+        mail.setAttribute(new Attribute(OUTCOME, AttributeValue.of(UNFINISHED)));
+    }
+
+    @Override
+    public Optional<Duration> postpone(Mail mail) {
+        return string(mail, OUTCOME).filter(UNFINISHED::equals).map(outcome -> UNFINISHED_AGAIN_AFTER);
     }
 
     @Override

@@ -39,8 +39,11 @@ import reactor.core.scheduler.Schedulers;
  *     with other records of the caller's (the relay's email record) in one commit.</li>
  * <li>{@code deQueue} leases ready rows for this node and hands them out as the subscriber asks
  *     for them; the heartbeat keeps the leases of mail in process alive.</li>
- * <li>{@code done(SUCCESS|REJECT)} deletes the row, with the {@link QueueCompletion} in the same
- *     transaction; {@code done(RETRY)} gives the lease back, so the mail is ready again at once.</li>
+ * <li>{@code done(SUCCESS)} deletes the row, with the {@link QueueCompletion} in the same
+ *     transaction, unless the completion postpones the mail (its processing could not finish);
+ *     {@code done(RETRY)} gives the lease back, so the mail is ready again at once;
+ *     {@code done(REJECT)} (the spooler's last resort when its error handling failed) keeps the
+ *     mail too, ready again after a few seconds: accepted mail is never dropped by the queue.</li>
  * <li>Enqueueing the very mail a consumer holds (a retry with a delay, the spooler's re-enqueue
  *     after an error) rewrites that row in place — new state, attributes, message and next
  *     attempt, lease released — so a retry is one update, never a second copy of the mail.</li>
@@ -48,6 +51,7 @@ import reactor.core.scheduler.Schedulers;
  */
 public final class PostgresMailQueue implements ManageableMailQueue {
     private static final Logger LOGGER = LoggerFactory.getLogger(PostgresMailQueue.class);
+    private static final Duration REJECTED_AGAIN_AFTER = Duration.ofSeconds(5);
 
     private final MailQueueName name;
     private final QueueRows rows;
@@ -266,6 +270,19 @@ public final class PostgresMailQueue implements ManageableMailQueue {
                 node.release(id);
                 return;
             }
+            Optional<Duration> postponed = status == CompletionStatus.REJECT
+                ? Optional.of(REJECTED_AGAIN_AFTER) : completion.postpone(mail);
+            if (postponed.isPresent()) {
+                // Unfinished (or rejected by the spooler, whose own error handling failed): a relay keeps
+                // accepted mail rather than drop it. If the database is away, the lease runs out instead.
+                node.release(id);
+                try {
+                    rows.postpone(id, node.id(), postponed.get());
+                } catch (SQLException e) {
+                    LOGGER.warn("queue: mail {} stays queued; ready again when its lease expires ({})", mail.getName(), e.getMessage());
+                }
+                return;
+            }
             if (status == CompletionStatus.RETRY) {
                 node.release(id);
                 try {
@@ -322,6 +339,13 @@ public final class PostgresMailQueue implements ManageableMailQueue {
             long failures = 0;
             while (running) {
                 try {
+                    if (failures > 0) {
+                        // The failed lease query may have committed with its answer lost: give back what we do not hold.
+                        int released = rows.releaseUnheld(name.asString(), node.id(), node.held());
+                        if (released > 0) {
+                            LOGGER.info("queue {}: {} mail(s) leased by a lost answer are ready again", name.asString(), released);
+                        }
+                    }
                     long wanted = Math.min(demand.get(), settings.batch());
                     if (wanted <= 0) {
                         bell.await(settings.poll().toMillis());

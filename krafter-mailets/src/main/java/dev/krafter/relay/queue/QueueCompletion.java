@@ -2,6 +2,7 @@ package dev.krafter.relay.queue;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -18,4 +19,12 @@ public interface QueueCompletion {
 
     /** Runs on the transaction that deletes the row; throwing rolls both back (and the completion is retried). */
     void complete(Connection connection, Mail mail, Optional<UUID> emailId) throws SQLException;
+
+    /**
+     * A mail whose processing could not finish (what it needed of the database was not there): it
+     * stays queued, unchanged, ready again after the returned delay, instead of being removed.
+     */
+    default Optional<Duration> postpone(Mail mail) {
+        return Optional.empty();
+    }
 }

@@ -80,6 +80,10 @@ final class QueueNode implements AutoCloseable {
         held.remove(id);
     }
 
+    Long[] held() {
+        return held.toArray(Long[]::new);
+    }
+
     /** Retries {@code write} with backoff until it commits; the row stays held (and leased) until then. */
     void retryUntilDone(long id, String what, Write write) {
         retry(id, what, write, Duration.ofMillis(500));

@@ -152,6 +152,33 @@ final class QueueRows {
         }
     }
 
+    /** Gives the lease back and makes the mail ready again after {@code delay}, the row otherwise unchanged. */
+    void postpone(long id, String owner, Duration delay) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
+            "UPDATE mail_queue SET lease_owner = NULL, lease_until = NULL, next_attempt = now() + ? * interval '1 millisecond'"
+                + " WHERE id = ? AND lease_owner = ?")) {
+            s.setLong(1, delayMillis(delay));
+            s.setLong(2, id);
+            s.setString(3, owner);
+            s.executeUpdate();
+        }
+    }
+
+    /**
+     * Leases of this owner on the queue that no consumer holds: left by a lease query whose answer
+     * was lost (the connection broke after the commit). Given back, they are ready again now.
+     */
+    int releaseUnheld(String queue, String owner, Long[] held) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
+            "UPDATE mail_queue SET lease_owner = NULL, lease_until = NULL"
+                + " WHERE queue_name = ? AND lease_owner = ? AND NOT (id = ANY (?))")) {
+            s.setString(1, queue);
+            s.setString(2, owner);
+            s.setArray(3, c.createArrayOf("bigint", held));
+            return s.executeUpdate();
+        }
+    }
+
     void release(long id, String owner) throws SQLException {
         try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(RELEASE)) {
             s.setLong(1, id);

@@ -276,7 +276,7 @@ class SesSendTest {
     }
 
     @Test
-    void anUnreachableDatabaseBeforeTheSendIsRetriedWithoutSending() throws Exception {
+    void anUnreachableDatabaseBeforeTheSendLeavesTheMailQueuedWithoutSendingOrCountingARetry() throws Exception {
         ses.acceptAll("ses-db-down");
         try (Database dead = Database.connect(new DatabaseSettings("jdbc:postgresql://127.0.0.1:1/none", "x", "y", 1, 250, 1))) {
             SesSend mailet = mailet(new SesSend(new SesGateway(client), new DeliveryRecords(dead.dataSource()), queues, new TestEvents().events(),
@@ -286,7 +286,10 @@ class SesSendTest {
             QueueDone.serviceAndComplete(db.database().dataSource(), mailet, mail);
 
             ses.verify(0, postRequestedFor(urlEqualTo(SEND_EMAIL)));
-            assertThat(queues.spool().enqueued()).hasSize(1);
+            assertThat(queues.spool().enqueued()).isEmpty(); // no retry scheduled, none counted
+            assertThat(mail.getState()).isEqualTo(Mail.GHOST);
+            // The queue keeps the mail as it was and offers it again shortly.
+            assertThat(new DeliveryOutcome().postpone(mail)).contains(DeliveryOutcome.UNFINISHED_AGAIN_AFTER);
         }
     }
 

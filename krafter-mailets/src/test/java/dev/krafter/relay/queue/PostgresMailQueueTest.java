@@ -1,0 +1,205 @@
+package dev.krafter.relay.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.apache.james.core.builder.MimeMessageBuilder;
+import org.apache.james.queue.api.MailQueue.MailQueueItem;
+import org.apache.james.queue.api.RawMailQueueItemDecoratorFactory;
+import org.apache.mailet.Attribute;
+import org.apache.mailet.AttributeName;
+import org.apache.mailet.AttributeValue;
+import org.apache.mailet.Mail;
+import org.apache.mailet.base.test.FakeMail;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.krafter.relay.db.TestDatabase;
+import reactor.core.publisher.Flux;
+
+/** What the relay needs of its queue beyond James's contracts: retries in place, leases across nodes, outcomes retried. */
+class PostgresMailQueueTest {
+    private static final Duration LEASE = Duration.ofSeconds(2);
+
+    private static TestDatabase db;
+
+    @BeforeAll
+    static void database() {
+        db = TestDatabase.create();
+    }
+
+    @AfterAll
+    static void drop() {
+        db.close();
+    }
+
+    @BeforeEach
+    void empty() {
+        try (TestSpool spool = new TestSpool(db)) {
+            spool.execute("DELETE FROM mail_queue");
+        }
+    }
+
+    private static PostgresMailQueueFactory node(String id, QueueCompletion completion) {
+        return new PostgresMailQueueFactory(db.database().dataSource(), db.database()::connectDirect,
+            new QueueSettings(id, LEASE, Duration.ofMillis(100), 16), completion, new RawMailQueueItemDecoratorFactory());
+    }
+
+    private static Mail mail(String name) throws Exception {
+        return FakeMail.builder().name(name).sender("sender@example.com").recipient("to@example.net")
+            .mimeMessage(MimeMessageBuilder.mimeMessageBuilder().setSubject("s").setText("hello")).build();
+    }
+
+    private static int rows() {
+        try (TestSpool spool = new TestSpool(db)) {
+            return spool.rows();
+        }
+    }
+
+    @Test
+    void aRetryOfTheHeldMailRewritesItsRowAndWaitsForItsDelay() throws Exception {
+        try (PostgresMailQueueFactory node = node("retry-" + UUID.randomUUID(), QueueCompletion.NONE)) {
+            PostgresMailQueue queue = node.spool();
+            queue.enQueue(mail("m1"));
+            MailQueueItem item = Flux.from(queue.deQueue()).blockFirst(Duration.ofSeconds(10));
+            item.getMail().setState("ses");
+            item.getMail().setAttribute(new Attribute(AttributeName.of("krafter.attempt"), AttributeValue.of(1)));
+            Instant retried = Instant.now();
+            queue.enQueue(item.getMail(), Duration.ofSeconds(2));
+            item.done(MailQueueItem.CompletionStatus.SUCCESS); // the spooler's done after GHOST: ends nothing more
+
+            assertThat(rows()).isOne(); // rewritten in place, not a second copy
+            MailQueueItem again = Flux.from(queue.deQueue()).blockFirst(Duration.ofSeconds(10));
+            Duration waited = Duration.between(retried, Instant.now());
+            assertThat(waited).isGreaterThanOrEqualTo(Duration.ofSeconds(2));
+            assertThat(again.getMail().getName()).isEqualTo("m1");
+            assertThat(again.getMail().getState()).isEqualTo("ses");
+            assertThat(again.getMail().getAttribute(AttributeName.of("krafter.attempt")).orElseThrow().getValue().value()).isEqualTo(1);
+            again.done(MailQueueItem.CompletionStatus.SUCCESS);
+            assertThat(rows()).isZero();
+            System.out.printf("queue: retry due after 2 s dequeued after %d ms%n", waited.toMillis());
+        }
+    }
+
+    @Test
+    void aDeadNodesLeaseExpiresAndAnotherNodeDeliversTheMail() throws Exception {
+        PostgresMailQueueFactory dead = node("dead-" + UUID.randomUUID(), QueueCompletion.NONE);
+        dead.spool().enQueue(mail("orphan"));
+        MailQueueItem taken = Flux.from(dead.spool().deQueue()).blockFirst(Duration.ofSeconds(10));
+        assertThat(taken.getMail().getName()).isEqualTo("orphan");
+        dead.close(); // no heartbeat, no done: as after kill -9
+
+        try (PostgresMailQueueFactory other = node("other-" + UUID.randomUUID(), QueueCompletion.NONE)) {
+            Instant start = Instant.now();
+            MailQueueItem item = Flux.from(other.spool().deQueue()).blockFirst(Duration.ofSeconds(30));
+            Duration waited = Duration.between(start, Instant.now());
+            assertThat(item.getMail().getName()).isEqualTo("orphan");
+            assertThat(waited).isLessThan(LEASE.plusSeconds(5));
+            item.done(MailQueueItem.CompletionStatus.SUCCESS);
+            assertThat(rows()).isZero();
+            System.out.printf("queue: a dead node's mail taken by another node after %d ms (lease %d ms)%n",
+                waited.toMillis(), LEASE.toMillis());
+        }
+    }
+
+    @Test
+    void aLiveNodesLeaseIsRenewedWhileItWorks() throws Exception {
+        try (PostgresMailQueueFactory busy = node("busy-" + UUID.randomUUID(), QueueCompletion.NONE);
+             PostgresMailQueueFactory other = node("idle-" + UUID.randomUUID(), QueueCompletion.NONE)) {
+            busy.spool().enQueue(mail("long"));
+            MailQueueItem item = Flux.from(busy.spool().deQueue()).blockFirst(Duration.ofSeconds(10));
+            // Three leases long: without the heartbeat the other node would take it.
+            assertThat(Flux.from(other.spool().deQueue()).take(LEASE.multipliedBy(3)).collectList().block()).isEmpty();
+            item.done(MailQueueItem.CompletionStatus.SUCCESS);
+            assertThat(rows()).isZero();
+        }
+    }
+
+    @Test
+    void aRestartedNodeTakesBackItsOwnLeasesAtOnce() throws Exception {
+        String id = "restarted-" + UUID.randomUUID();
+        PostgresMailQueueFactory first = node(id, QueueCompletion.NONE);
+        first.spool().enQueue(mail("in-process"));
+        Flux.from(first.spool().deQueue()).blockFirst(Duration.ofSeconds(10));
+        first.close();
+        try (PostgresMailQueueFactory again = node(id, QueueCompletion.NONE)) {
+            MailQueueItem item = Flux.from(again.spool().deQueue()).blockFirst(LEASE.dividedBy(2));
+            assertThat(item.getMail().getName()).isEqualTo("in-process");
+            item.done(MailQueueItem.CompletionStatus.SUCCESS);
+        }
+    }
+
+    @Test
+    void anOutcomeThatCannotBeWrittenIsRetriedUntilItLandsAndTheMailIsNotHandedOutAgain() throws Exception {
+        AtomicInteger attempts = new AtomicInteger();
+        AtomicInteger landed = new AtomicInteger();
+        QueueCompletion flaky = (connection, mail, emailId) -> {
+            if (attempts.incrementAndGet() <= 3) {
+                throw new SQLException("database unreachable", "08006");
+            }
+            landed.incrementAndGet();
+        };
+        try (PostgresMailQueueFactory node = node("flaky-" + UUID.randomUUID(), flaky);
+             PostgresMailQueueFactory other = node("watcher-" + UUID.randomUUID(), QueueCompletion.NONE)) {
+            node.spool().enQueue(mail("sent-once"));
+            MailQueueItem item = Flux.from(node.spool().deQueue()).blockFirst(Duration.ofSeconds(10));
+            item.done(MailQueueItem.CompletionStatus.SUCCESS); // returns; the outcome is retried in the background
+
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> rows() == 0);
+            assertThat(landed.get()).isOne();
+            assertThat(attempts.get()).isEqualTo(4);
+            // While it was retried, the lease was kept: no other node got the mail.
+            assertThat(Flux.from(other.spool().deQueue()).take(Duration.ofMillis(500)).collectList().block()).isEmpty();
+        }
+    }
+    @Test
+    void aMailWhoseProcessingCouldNotFinishStaysQueuedAndComesBackAfterTheDelay() throws Exception {
+        QueueCompletion unfinished = new QueueCompletion() {
+            @Override
+            public void complete(java.sql.Connection connection, Mail mail, java.util.Optional<UUID> emailId) {
+                throw new AssertionError("an unfinished mail is not completed");
+            }
+
+            @Override
+            public java.util.Optional<Duration> postpone(Mail mail) {
+                return mail.getAttribute(AttributeName.of("unfinished")).isPresent()
+                    ? java.util.Optional.of(Duration.ofSeconds(1)) : java.util.Optional.empty();
+            }
+        };
+        try (PostgresMailQueueFactory node = node("unfinished-" + UUID.randomUUID(), unfinished)) {
+            node.spool().enQueue(mail("kept"));
+            var items = Flux.from(node.spool().deQueue()).toIterable().iterator();
+            MailQueueItem item = items.next();
+            item.getMail().setAttribute(new Attribute(AttributeName.of("unfinished"), AttributeValue.of(true)));
+            Instant done = Instant.now();
+            item.done(MailQueueItem.CompletionStatus.SUCCESS);
+            assertThat(rows()).isOne();
+            MailQueueItem again = items.next();
+            assertThat(Duration.between(done, Instant.now())).isGreaterThanOrEqualTo(Duration.ofMillis(900));
+            assertThat(again.getMail().getName()).isEqualTo("kept");
+            assertThat(again.getMail().getAttribute(AttributeName.of("unfinished"))).isEmpty(); // the row was not rewritten
+        }
+    }
+
+    @Test
+    void aMailTheSpoolerRejectsIsKeptNotDropped() throws Exception {
+        try (PostgresMailQueueFactory node = node("reject-" + UUID.randomUUID(), QueueCompletion.NONE)) {
+            node.spool().enQueue(mail("rejected"));
+            var items = Flux.from(node.spool().deQueue()).toIterable().iterator();
+            items.next().done(MailQueueItem.CompletionStatus.REJECT);
+            assertThat(rows()).isOne();
+            MailQueueItem again = items.next();
+            assertThat(again.getMail().getName()).isEqualTo("rejected");
+            again.done(MailQueueItem.CompletionStatus.SUCCESS);
+            assertThat(rows()).isZero();
+        }
+    }
+}
