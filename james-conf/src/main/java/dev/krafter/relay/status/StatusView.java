@@ -31,7 +31,7 @@ public final class StatusView {
         out.append("Krafter relay at ").append(status.at().truncatedTo(ChronoUnit.SECONDS)).append(" (PostgreSQL: every node)\n\n");
 
         out.append(String.format("Nodes: %d up, %d seen in the last %s (up: heartbeat within %s)%n",
-            status.nodesUp(), status.nodes().size(), age(RelayStatus.NODES_SEEN_WITHIN), age(RelayStatus.NODE_UP_WITHIN)));
+            status.nodesUp(), status.nodes().size(), RelayStatus.NODES_SEEN_WITHIN.toHours() + "h", age(RelayStatus.NODE_UP_WITHIN)));
         if (!status.nodes().isEmpty()) {
             out.append(String.format("  %-24s %-20s %-22s %-10s %s%n", "ID", "HOST", "STARTED", "LAST SEEN", "STATE"));
         }
@@ -50,13 +50,13 @@ public final class StatusView {
 
         out.append("\nDeliveries (emails by stream; deferred: retried at least once)\n");
         for (RelayStatus.Window window : status.windows()) {
-            out.append(String.format("  %-16s %8s %8s %9s%n", "last " + age(window.span()), "SENT", "FAILED", "DEFERRED"));
+            out.append(String.format("  %-16s %8s %8s %9s%n", window.name().replace('_', ' '), "SENT", "FAILED", "DEFERRED"));
             for (RelayStatus.StreamCounts counts : window.streams()) {
                 out.append(String.format("    %-14s %8d %8d %9d%n", counts.stream(), counts.sent(), counts.failed(), counts.deferred()));
             }
         }
 
-        out.append(String.format("%nLast delivery errors (%s; emails that carry the error now)%n", "last " + age(StatusQueries.WINDOWS.get("last_24h"))));
+        out.append("\nLast delivery errors (last 24h; EMAILS: records that carry the error now)\n");
         if (status.errors().isEmpty()) {
             out.append("  none\n");
         } else {
