@@ -3,13 +3,10 @@ package dev.krafter.relay.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -64,7 +61,7 @@ class StatusCommandTest {
 
     @Test
     void jsonCountsWhatTheRowsSay() throws Exception {
-        Run run = status("--json");
+        CliRun run = status("--json");
         assertThat(run.exit()).as("the oldest is 20 minutes old, over the default 15m").isEqualTo(1);
         JsonNode json = JSON.readTree(run.out());
         assertThat(json.get("max_age_seconds").asLong()).isEqualTo(900);
@@ -96,7 +93,7 @@ class StatusCommandTest {
 
     @Test
     void theScreenShowsTheSameFigures() throws Exception {
-        Run run = status();
+        CliRun run = status();
         assertThat(run.exit()).isEqualTo(1);
         System.out.println(run.out());
         assertThat(run.out())
@@ -116,7 +113,7 @@ class StatusCommandTest {
 
     @Test
     void underTheMaxAgeTheExitStatusIsZero() throws Exception {
-        Run run = status("--max-age", "1h");
+        CliRun run = status("--max-age", "1h");
         assertThat(run.exit()).isZero();
         assertThat(run.out()).doesNotContain("OVER");
         assertThat(status("--json", "--max-age", "90s").exit()).isEqualTo(1);
@@ -126,7 +123,7 @@ class StatusCommandTest {
     void anEmptyRelayHasNoOldestMessageAndExitsZero() throws Exception {
         try (TestDatabase empty = TestDatabase.create()) {
             new StatusRows(empty.database().dataSource());
-            Run run = status(empty, "--json", "--max-age", "1s");
+            CliRun run = status(empty, "--json", "--max-age", "1s");
             assertThat(run.exit()).isZero();
             JsonNode json = JSON.readTree(run.out());
             assertThat(json.get("queue").get("depth").asLong()).isZero();
@@ -145,23 +142,14 @@ class StatusCommandTest {
         assertThatThrownBy(() -> status("--verbose")).isInstanceOf(IllegalArgumentException.class);
     }
 
-    record Run(int exit, String out) {
-    }
-
-    static Run status(String... args) throws Exception {
+    static CliRun status(String... args) throws Exception {
         return status(db, args);
     }
 
-    static Run status(TestDatabase database, String... args) throws Exception {
+    static CliRun status(TestDatabase database, String... args) throws Exception {
         RelaySettings settings = RelaySettings.fromEnvironment(Map.of("KRAFTER_DB_URL", database.url(),
             "KRAFTER_DB_USER", database.user(), "KRAFTER_DB_PASSWORD", database.password()));
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        List<String> command = new java.util.ArrayList<>(List.of("status"));
-        command.addAll(List.of(args));
-        try (PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8)) {
-            int exit = new KrafterCli(settings, print).execute(new ArrayDeque<>(command));
-            return new Run(exit, out.toString(StandardCharsets.UTF_8));
-        }
+        return CliRun.of(settings, Stream.concat(Stream.of("status"), Stream.of(args)).toArray(String[]::new));
     }
 
     private static List<Long> counts(JsonNode stream) {
