@@ -6,10 +6,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -23,7 +21,6 @@ import org.junit.jupiter.api.Test;
 import dev.krafter.relay.metrics.ProcessMemory;
 import dev.krafter.relay.monitoring.MonitoringFiles;
 import dev.krafter.relay.monitoring.PromqlNames;
-import dev.krafter.relay.server.RelayFixture;
 import dev.krafter.relay.server.SmtpsClient;
 
 /**
@@ -37,22 +34,16 @@ class MonitoringMetricsTest {
     /** Made by Prometheus itself for every target, not exported by it. */
     private static final Set<String> PROMETHEUS_OWN = Set.of("up");
 
-    private static SesStub ses;
-    private static RelayFixture relay;
+    private static SesRelay run;
 
     @BeforeAll
     static void start() throws Exception {
-        ses = new SesStub();
-        Map<String, String> env = new HashMap<>(ses.relayEnv());
-        env.put("KRAFTER_ADMIN_TOKEN", TOKEN);
-        env.put("KRAFTER_ADMIN_PORT", "0");
-        relay = RelayFixture.start(env);
+        run = SesRelay.start(Map.of("KRAFTER_ADMIN_TOKEN", TOKEN, "KRAFTER_ADMIN_PORT", "0"));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        relay.close();
-        ses.close();
+        run.close();
     }
 
     @Test
@@ -87,28 +78,23 @@ class MonitoringMetricsTest {
     }
 
     private static void sendMail() throws Exception {
-        String key = relay.newKey("monitoring-acme");
-        try (SmtpsClient smtp = relay.connect().login(key)) {
-            assertThat(smtp.send("hello@yourdomain.com", List.of("to@example.com"), message(""))).startsWith("250 2.0.0 OK id=");
-            assertThat(smtp.send("hello@yourdomain.com", List.of("to@example.com"), message("X-Krafter-Stream: promo\r\n")))
-                .startsWith("550 5.7.1 unknown stream");
-        }
-        try (SmtpsClient smtp = relay.connect()) {
+        String key = run.relay().newKey("monitoring-acme");
+        run.send(key, "");
+        assertThat(run.reply(key, "X-Krafter-Stream: promo\r\n")).startsWith("550 5.7.1 unknown stream");
+        try (SmtpsClient smtp = run.relay().connect()) {
             smtp.ehlo();
             assertThat(smtp.authPlain("apikey", key + "x")).startsWith("535");
         }
-        ses.failFirst(1, 503, "InternalFailure");
-        try (SmtpsClient smtp = relay.connect().login(key)) {
-            assertThat(smtp.send("hello@yourdomain.com", List.of("to@example.com"), message(""))).startsWith("250 2.0.0 OK id=");
-        }
+        run.ses().failFirst(1, 503, "InternalFailure");
+        run.send(key, "");
         // the first message, the retried one's failure and its retry: three SES calls
-        ses.await(calls -> calls.size() >= 3 && calls.get(calls.size() - 1).accepted(), Duration.ofSeconds(60));
+        run.ses().await(calls -> calls.size() >= 3 && calls.get(calls.size() - 1).accepted(), Duration.ofSeconds(60));
     }
 
     /** GET /metrics as Prometheus scrapes it: sample name → value (the last of a name with labels). */
     private static Map<String, Double> scrape() throws Exception {
         HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + relay.adminPort().orElseThrow() + "/metrics"))
+                URI.create("http://127.0.0.1:" + run.relay().adminPort().orElseThrow() + "/metrics"))
             .header("Authorization", "Bearer " + TOKEN).timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).isEqualTo(200);
         Map<String, Double> samples = new HashMap<>();
@@ -121,10 +107,5 @@ class MonitoringMetricsTest {
             samples.put(line.substring(0, end), Double.parseDouble(value));
         }
         return samples;
-    }
-
-    private static byte[] message(String headers) {
-        return ("From: hello@yourdomain.com\r\nTo: to@example.com\r\nSubject: monitoring\r\n" + headers + "\r\nHello.\r\n")
-            .getBytes(StandardCharsets.US_ASCII);
     }
 }

@@ -2,12 +2,10 @@ package dev.krafter.relay.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -20,7 +18,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.krafter.relay.server.CliRun;
 import dev.krafter.relay.server.RelayFixture;
-import dev.krafter.relay.server.SmtpsClient;
 import dev.krafter.relay.status.RelayStatus;
 import dev.krafter.relay.status.StatusQueries;
 import dev.krafter.relay.status.StatusView;
@@ -33,38 +30,33 @@ import dev.krafter.relay.status.StatusView;
  */
 class StatusAfterRelayRunTest {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static SesRelay run;
     private static SesStub ses;
     private static RelayFixture relay;
 
     @BeforeAll
     static void start() throws Exception {
-        ses = new SesStub();
-        Map<String, String> env = new HashMap<>(ses.relayEnv());
-        env.put("KRAFTER_SES_RETRY_INITIAL_DELAY", "10m");
-        env.put("KRAFTER_SES_RETRY_MAX_DELAY", "10m");
-        relay = RelayFixture.start(env);
+        run = SesRelay.start(Map.of("KRAFTER_SES_RETRY_INITIAL_DELAY", "10m", "KRAFTER_SES_RETRY_MAX_DELAY", "10m"));
+        ses = run.ses();
+        relay = run.relay();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        relay.close();
-        ses.close();
+        run.close();
     }
 
     @Test
     void statusCountsTheRunAndExitsOneOnceTheWaitingMessageIsPastTheMaxAge() throws Exception {
         String key = relay.newKey("status-acme");
-        String sent = send(key, "");
+        String sent = run.send(key, "");
         ses.await(calls -> calls.stream().anyMatch(c -> c.emailId().equals(sent) && c.accepted()), Duration.ofSeconds(60));
         ses.fail(400, "MessageRejected", "Email address is not verified.");
-        String refused = send(key, "");
+        String refused = run.send(key, "");
         ses.await(calls -> calls.stream().anyMatch(c -> c.emailId().equals(refused)), Duration.ofSeconds(60));
-        try (SmtpsClient smtp = relay.connect().login(key)) {
-            assertThat(smtp.send("hello@yourdomain.com", List.of("to@example.com"), message("X-Krafter-Stream: promo\r\n")))
-                .startsWith("550 5.7.1 unknown stream");
-        }
+        assertThat(run.reply(key, "X-Krafter-Stream: promo\r\n")).startsWith("550 5.7.1 unknown stream");
         ses.fail(503, "InternalFailure", "try later");
-        String waiting = send(key, "");
+        String waiting = run.send(key, "");
 
         JsonNode json = awaitStatus(j -> j.at("/queue/retry_waiting").asLong() == 1
             && j.at("/deliveries/last_hour/transactional/failed").asLong() == 1
@@ -129,18 +121,5 @@ class StatusAfterRelayRunTest {
                 return rs.getLong(1);
             }
         }
-    }
-
-    private static String send(String key, String headers) throws Exception {
-        try (SmtpsClient smtp = relay.connect().login(key)) {
-            String reply = smtp.send("hello@yourdomain.com", List.of("to@example.com"), message(headers));
-            assertThat(reply).startsWith("250 2.0.0 OK id=");
-            return reply.substring(reply.indexOf("id=") + 3).trim();
-        }
-    }
-
-    private static byte[] message(String headers) {
-        return ("From: hello@yourdomain.com\r\nTo: to@example.com\r\nSubject: status\r\n" + headers + "\r\nHello.\r\n")
-            .getBytes(StandardCharsets.US_ASCII);
     }
 }
