@@ -26,6 +26,7 @@ public final class StatusQueries {
     /** The two windows the deliveries are counted in. */
     public static final Map<String, Duration> WINDOWS = windows();
     static final int ERRORS_SHOWN = 5;
+    private static final String UNDEFINED_TABLE = "42P01";
 
     private static final String NOW = "SELECT now()";
     private static final String NODES = """
@@ -76,7 +77,14 @@ public final class StatusQueries {
                 RelayStatus status = new RelayStatus(now(c), nodes(c), queue(c), deliveries(c), errors(c));
                 c.commit();
                 return status;
-            } catch (SQLException | RuntimeException e) {
+            } catch (SQLException e) {
+                c.rollback();
+                if (UNDEFINED_TABLE.equals(e.getSQLState())) {
+                    throw new SQLException("this database does not have the relay's tables yet (" + e.getMessage().lines().findFirst().orElse("")
+                        + "): start a relay on it or run bin/krafter-relay migrate", e.getSQLState(), e);
+                }
+                throw e;
+            } catch (RuntimeException e) {
                 c.rollback();
                 throw e;
             }

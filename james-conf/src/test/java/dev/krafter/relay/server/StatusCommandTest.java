@@ -136,6 +136,15 @@ class StatusCommandTest {
     }
 
     @Test
+    void aDatabaseWithoutTheRelaysTablesIsSaidSo() throws Exception {
+        try (TestDatabase bare = TestDatabase.create()) {
+            new StatusRows(bare.database().dataSource()).execute("DROP TABLE relay_nodes");
+            assertThatThrownBy(() -> status(bare)).hasMessageStartingWith("this database does not have the relay's tables yet")
+                .hasMessageContaining("relay_nodes").hasMessageEndingWith("run bin/krafter-relay migrate");
+        }
+    }
+
+    @Test
     void aBadMaxAgeIsAUsageError() {
         assertThatThrownBy(() -> status("--max-age", "soon")).isInstanceOf(IllegalArgumentException.class)
             .hasMessageContaining("--max-age needs a duration");
