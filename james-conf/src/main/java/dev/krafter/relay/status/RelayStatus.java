@@ -10,11 +10,15 @@ import java.util.Optional;
  * shared spool, what became of the emails of the last hour and day, and the last delivery errors.
  */
 public record RelayStatus(Instant at, List<Node> nodes, Queue queue, List<Window> windows, List<DeliveryError> errors) {
-    /** A node up is one whose heartbeat is younger than this; it beats every few seconds. */
-    public static final Duration NODE_UP_WITHIN = Duration.ofSeconds(30);
+    /**
+     * A node is up while its heartbeat (every third of its queue lease, 20 s by default) is at most
+     * this old: the default lease, after which its leased mail goes back to the other nodes.
+     */
+    public static final Duration NODE_UP_WITHIN = Duration.ofSeconds(60);
     /** Nodes last seen longer ago than this are left out: gone for good, or renamed. */
     public static final Duration NODES_SEEN_WITHIN = Duration.ofHours(24);
 
+    /** {@code startedAt}: when the node's id first registered (relay_nodes.started_at). */
     public record Node(String id, String host, Instant startedAt, Instant lastSeen, Duration sinceSeen) {
         public boolean up() {
             return sinceSeen.compareTo(NODE_UP_WITHIN) <= 0;

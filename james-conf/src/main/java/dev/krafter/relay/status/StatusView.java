@@ -33,7 +33,7 @@ public final class StatusView {
         out.append(String.format("Nodes: %d up, %d seen in the last %s (up: heartbeat within %s)%n",
             status.nodesUp(), status.nodes().size(), RelayStatus.NODES_SEEN_WITHIN.toHours() + "h", age(RelayStatus.NODE_UP_WITHIN)));
         if (!status.nodes().isEmpty()) {
-            out.append(String.format("  %-24s %-20s %-22s %-10s %s%n", "ID", "HOST", "STARTED", "LAST SEEN", "STATE"));
+            out.append(String.format("  %-24s %-20s %-22s %-10s %s%n", "ID", "HOST", "SINCE", "LAST SEEN", "STATE"));
         }
         for (RelayStatus.Node node : status.nodes()) {
             out.append(String.format("  %-24s %-20s %-22s %-10s %s%n", node.id(), node.host(), seconds(node.startedAt()),

@@ -34,6 +34,7 @@ class StatusCommandTest {
         StatusRows rows = new StatusRows(db.database().dataSource());
         rows.node("node-a", "relay1", Duration.ofHours(3), Duration.ofSeconds(2));
         rows.node("node-b", "relay2", Duration.ofHours(3), Duration.ofMinutes(5));
+        rows.node("node-c", "relay3", Duration.ofHours(1), Duration.ofSeconds(45));      // two beats late: still up
         rows.node("node-old", "relay0", Duration.ofDays(9), Duration.ofDays(2));
 
         // spool: the oldest 20 minutes old (leased by node-a), one waiting for its retry, one fresh;
@@ -67,10 +68,10 @@ class StatusCommandTest {
         assertThat(json.get("max_age_seconds").asLong()).isEqualTo(900);
         assertThat(json.get("oldest_over_max_age").asBoolean()).isTrue();
 
-        assertThat(json.get("nodes").findValuesAsText("id")).containsExactly("node-a", "node-b");
-        assertThat(json.get("nodes").findValues("up")).extracting(JsonNode::asBoolean).containsExactly(true, false);
+        assertThat(json.get("nodes").findValuesAsText("id")).containsExactly("node-a", "node-b", "node-c");
+        assertThat(json.get("nodes").findValues("up")).extracting(JsonNode::asBoolean).containsExactly(true, false, true);
         assertThat(json.get("nodes").get(0).get("host").asText()).isEqualTo("relay1");
-        assertThat(json.get("nodes_up").asInt()).isEqualTo(1);
+        assertThat(json.get("nodes_up").asInt()).isEqualTo(2);
 
         JsonNode queue = json.get("queue");
         assertThat(queue.get("depth").asLong()).isEqualTo(3);
@@ -97,9 +98,10 @@ class StatusCommandTest {
         assertThat(run.exit()).isEqualTo(1);
         System.out.println(run.out());
         assertThat(run.out())
-            .contains("Nodes: 1 up, 2 seen in the last 24h")
-            .containsPattern("(?m)^  node-a +relay1 .* 2s ago +up$")
-            .containsPattern("(?m)^  node-b +relay2 .* 5m ago +DOWN$")
+            .contains("Nodes: 2 up, 3 seen in the last 24h (up: heartbeat within 1m)")
+            .containsPattern("(?m)^  node-a +relay1 .* \\ds ago +up$")
+            .containsPattern("(?m)^  node-b +relay2 .* 5m(0\\ds)? ago +DOWN$")
+            .containsPattern("(?m)^  node-c +relay3 .* 4\\ds ago +up$")
             .doesNotContain("node-old")
             .containsPattern("(?m)^  depth +3$")
             .containsPattern("(?m)^  oldest message +20m(\\d\\ds)?   OVER --max-age 15m$")
