@@ -1,5 +1,6 @@
 package dev.krafter.relay.server;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 
@@ -13,7 +14,8 @@ import org.apache.james.modules.protocols.ProtocolHandlerModule;
 import org.apache.james.modules.protocols.SMTPServerModule;
 import org.apache.james.modules.protocols.SmtpGuiceProbe;
 import org.apache.james.modules.server.MailetContainerModule;
-import org.apache.james.modules.server.RawPostDequeueDecoratorModule;
+import org.apache.james.queue.api.MailQueueFactory;
+import org.apache.james.queue.api.RawMailQueueItemDecoratorFactory;
 import org.apache.james.server.core.configuration.Configuration;
 import org.apache.james.utils.WebAdminGuiceProbe;
 import org.apache.james.smtpserver.netty.SMTPServerFactory;
@@ -21,25 +23,30 @@ import org.apache.james.smtpserver.netty.SMTPServerFactory;
 import com.google.inject.Scopes;
 
 import dev.krafter.relay.db.Database;
+import dev.krafter.relay.mailets.DeliveryOutcome;
+import dev.krafter.relay.queue.PostgresMailQueueFactory;
+import dev.krafter.relay.queue.QueueGauges;
 import dev.krafter.relay.webadmin.AdminModule;
 import dev.krafter.relay.webadmin.AdminSettings;
 
 /**
  * The relay: James's Guice server with only what an SMTPS submission relay needs — the SMTP
- * server, the mailet container, the durable queue, DNS, metrics, WebAdmin (on loopback, only with
+ * server, the mailet container, the spool queue in PostgreSQL, DNS, metrics, WebAdmin (on loopback, only with
  * an admin token) — plus Krafter's module. No IMAP, POP3, JMAP, LMTP or mailboxes.
  */
 public final class KrafterRelayServer implements AutoCloseable {
     private final GuiceJamesServer james;
     private final Database database;
+    private final PostgresMailQueueFactory queues;
     private final KrafterModule krafter;
     private final AdminSettings admin;
     private final Optional<TlsCertificateWatcher> tlsWatcher;
 
-    private KrafterRelayServer(GuiceJamesServer james, Database database, KrafterModule krafter, RelaySettings settings,
-                               AdminSettings admin) {
+    private KrafterRelayServer(GuiceJamesServer james, Database database, PostgresMailQueueFactory queues,
+                               KrafterModule krafter, RelaySettings settings, AdminSettings admin) {
         this.james = james;
         this.database = database;
+        this.queues = queues;
         this.krafter = krafter;
         this.admin = admin;
         Duration interval = settings.tlsReloadInterval();
@@ -61,9 +68,15 @@ public final class KrafterRelayServer implements AutoCloseable {
         System.setProperty("james.exit.on.startup.error", System.getProperty("james.exit.on.startup.error", "false"));
         // A misconfigured pipeline fails here, before the database, the queue or a port is touched.
         PipelineCheck.check(settings.home(), settings.confDir());
+        LegacyQueueStore.check(settings.home());
         Database database = Database.connect(settings.database());
+        PostgresMailQueueFactory queues = null;
         try {
             database.migrate();
+            queues = new PostgresMailQueueFactory(database.dataSource(), database::connectDirect,
+                settings.queue(NodeIdentity.of(settings.home(), settings.environment())),
+                new DeliveryOutcome(), new RawMailQueueItemDecoratorFactory());
+            QueueGauges gauges = new QueueGauges(database.dataSource(), MailQueueFactory.SPOOL.asString(), Clock.systemUTC());
             Configuration configuration = Configuration.builder()
                 .workingDirectory(settings.home().toFile())
                 .configurationPath(new Configuration.ConfigurationPath("file://" + settings.confDir() + "/"))
@@ -74,8 +87,7 @@ public final class KrafterRelayServer implements AutoCloseable {
                     new RelayDataModule(),
                     new NaiveDelegationStoreModule(),
                     new MailetProcessingModule(),
-                    new DurableQueueModule(),
-                    new RawPostDequeueDecoratorModule(),
+                    new SpoolQueueModule(queues, gauges),
                     new ProtocolHandlerModule(),
                     new SMTPServerModule(),
                     new AdminModule(admin),
@@ -94,14 +106,18 @@ public final class KrafterRelayServer implements AutoCloseable {
             } catch (Exception e) {
                 james.stop();
                 krafter.close();
+                queues.close();
                 Optional<StartupFailure> failure = StartupErrors.translate(e, settings.home(), settings.confDir());
                 if (failure.isPresent()) {
                     throw failure.get();
                 }
                 throw e;
             }
-            return new KrafterRelayServer(james, database, krafter, settings, admin);
+            return new KrafterRelayServer(james, database, queues, krafter, settings, admin);
         } catch (Exception e) {
+            if (queues != null) {
+                queues.close();
+            }
             database.close();
             throw e;
         }
@@ -138,6 +154,7 @@ public final class KrafterRelayServer implements AutoCloseable {
         try {
             james.stop();
         } finally {
+            queues.close();
             krafter.close();
             database.close();
         }

@@ -2,24 +2,24 @@ package dev.krafter.relay.server;
 
 import javax.inject.Inject;
 
-import org.apache.james.queue.api.MailQueueFactory;
-import org.apache.james.queue.api.ManageableMailQueue;
 import org.apache.james.utils.GuiceProbe;
 
 import com.codahale.metrics.MetricRegistry;
 
+import dev.krafter.relay.queue.PostgresMailQueueFactory;
+import dev.krafter.relay.queue.QueueGauges;
+
 /** What tests and tools read from a running relay: its metric registry and its spool queue. */
 public class RelayProbe implements GuiceProbe {
     private final MetricRegistry metrics;
-    private final DurableQueueBroker broker;
-    private final MailQueueFactory<? extends ManageableMailQueue> queues;
+    private final PostgresMailQueueFactory queues;
+    private final QueueGauges gauges;
 
     @Inject
-    public RelayProbe(MetricRegistry metrics, DurableQueueBroker broker,
-                      MailQueueFactory<? extends ManageableMailQueue> queues) {
+    public RelayProbe(MetricRegistry metrics, PostgresMailQueueFactory queues, QueueGauges gauges) {
         this.metrics = metrics;
-        this.broker = broker;
         this.queues = queues;
+        this.gauges = gauges;
     }
 
     /** The registry James's {@code MetricFactory} and {@code GaugeRegistry} write to (a Guice singleton). */
@@ -27,13 +27,18 @@ public class RelayProbe implements GuiceProbe {
         return metrics;
     }
 
-    /** The spool's depth as the {@value DurableQueueBroker#QUEUE_DEPTH} gauge reads it. */
+    /** The spool's depth over every node, as the {@value QueueGauges#DEPTH} gauge reads it. */
     public long spoolDepth() {
-        return broker.messagesIn(MailQueueFactory.SPOOL.asString());
+        return gauges.snapshot().depth();
     }
 
-    /** The spool's size as James's ManageableMailQueue answers it (a JMS round trip on ActiveMQ). */
+    /** The spool's size as James's ManageableMailQueue answers it (a count on the queue table). */
     public long spoolSizeFromJames() throws Exception {
-        return queues.getQueue(MailQueueFactory.SPOOL).orElseThrow().getSize();
+        return queues.spool().getSize();
+    }
+
+    /** This node's name on the shared queue. */
+    public String nodeId() {
+        return queues.nodeId();
     }
 }

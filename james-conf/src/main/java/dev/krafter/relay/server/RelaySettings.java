@@ -47,6 +47,18 @@ public record RelaySettings(Path home, Path confDir, String smtpBindAddress, int
         return sesRegion.isPresent() || sesEndpoint.isPresent();
     }
 
+    /**
+     * The spool queue's leases and polling: KRAFTER_QUEUE_LEASE_SECONDS (60) is how long a dead node's
+     * mail waits before another node takes it; KRAFTER_QUEUE_POLL_MILLIS (1000) bounds how late a
+     * missed wake-up or a retry's due time is noticed.
+     */
+    public dev.krafter.relay.queue.QueueSettings queue(String nodeId) {
+        return new dev.krafter.relay.queue.QueueSettings(nodeId,
+            java.time.Duration.ofSeconds(Long.parseLong(environment.getOrDefault("KRAFTER_QUEUE_LEASE_SECONDS", "60").trim())),
+            java.time.Duration.ofMillis(Long.parseLong(environment.getOrDefault("KRAFTER_QUEUE_POLL_MILLIS", "1000").trim())),
+            dev.krafter.relay.queue.QueueSettings.DEFAULT_BATCH);
+    }
+
     /** How often the TLS PEM files are checked for a renewal (KRAFTER_TLS_RELOAD_SECONDS, 60; 0 = never). */
     public java.time.Duration tlsReloadInterval() {
         return java.time.Duration.ofSeconds(Long.parseLong(environment.getOrDefault("KRAFTER_TLS_RELOAD_SECONDS", "60").trim()));

@@ -31,7 +31,7 @@ import ch.qos.logback.core.read.ListAppender;
 import dev.krafter.relay.apikey.ApiKey;
 import dev.krafter.relay.apikey.NewApiKey;
 import dev.krafter.relay.events.EventLog;
-import dev.krafter.relay.server.DurableQueueBroker;
+import dev.krafter.relay.queue.QueueGauges;
 import dev.krafter.relay.server.RelayFixture;
 import dev.krafter.relay.server.SmtpsClient;
 
@@ -246,9 +246,9 @@ class MetricsAndEventsTest {
         System.out.println("metrics in the relay's registry: " + relay.probe().metrics().getNames());
     }
 
-    /** Reads of the gauge against James's getSize(), which asks the broker over JMS; figures only, no assertion on time. */
+    /** Reads of the gauge (one query a second at most) against James's getSize() (a count each time); figures only, no assertion on time. */
     private static void measureQueueDepthReads() throws Exception {
-        Gauge<?> gauge = gauge(DurableQueueBroker.QUEUE_DEPTH);
+        Gauge<?> gauge = gauge(QueueGauges.DEPTH);
         int reads = 200;
         for (int i = 0; i < 20; i++) {
             gauge.getValue();
@@ -270,9 +270,9 @@ class MetricsAndEventsTest {
 
     private static void awaitDepth(long expected) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while ((Long) gauge(DurableQueueBroker.QUEUE_DEPTH).getValue() != expected) {
+        while ((Long) gauge(QueueGauges.DEPTH).getValue() != expected) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("queue depth " + gauge(DurableQueueBroker.QUEUE_DEPTH).getValue() + ", expected " + expected);
+                throw new AssertionError("queue depth " + gauge(QueueGauges.DEPTH).getValue() + ", expected " + expected);
             }
             Thread.sleep(50);
         }

@@ -277,7 +277,7 @@ class DockerRecipeIT {
                     Clients.awaitOutbox(home.resolve("var/outbox"), reply.substring(reply.indexOf("id=") + 3).strip());
                 }
                 // the relay's process runs as the user, writing only under var/
-                assertThat(Files.getOwner(home.resolve("var/store")).getName()).isEqualTo(USER);
+                assertThat(Files.getOwner(home.resolve("var/log")).getName()).isEqualTo(USER);
             }
             Clients.Result down = healthcheck(home, env);
             assertThat(down.exitCode()).as("HEALTHCHECK with the relay stopped").isEqualTo(1);

@@ -300,14 +300,11 @@ class WebAdminTest {
         assertThat(email.get("created_at").asText()).isNotBlank();
         assertThat(email.get("sent_at").asText()).isNotBlank();
 
-        // A failed delivery shows its error (the record written as the SMTP and SES legs would).
-        ApiKey key = relay.keys().list("http-emails").get(0);
+        // A failed delivery shows its error (the record written as the SES leg would, without a message to deliver).
         var db = relay.database().database().dataSource();
-        var accepted = (dev.krafter.relay.policy.AcceptOutcome.Accepted) new EmailRecords(db).accept(key,
-            new ResolvedPolicy(dev.krafter.relay.policy.Stream.BROADCAST, true, "krafter-broadcast", false),
-            new MessageFacts("hello@yourdomain.com", List.of("x@example.com"), "s", null, 10), emailId -> { });
-        new DeliveryRecords(db).markFailed(accepted.emailId(), "MessageRejected: Email address is not verified.");
-        JsonNode failed = call("GET", "/krafter/emails/" + accepted.emailId(), null).json();
+        java.util.UUID failedId = new dev.krafter.relay.ses.EmailRows(db).insertQueued("broadcast");
+        new DeliveryRecords(db).markFailed(failedId, "MessageRejected: Email address is not verified.");
+        JsonNode failed = call("GET", "/krafter/emails/" + failedId, null).json();
         assertThat(failed.get("status").asText()).isEqualTo("failed");
         assertThat(failed.get("error").asText()).isEqualTo("MessageRejected: Email address is not verified.");
         assertThat(failed.get("ses_message_id").isNull()).isTrue();

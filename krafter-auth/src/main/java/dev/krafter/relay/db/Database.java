@@ -1,5 +1,10 @@
 package dev.krafter.relay.db;
 
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Properties;
+
 import javax.sql.DataSource;
 
 import org.flywaydb.core.Flyway;
@@ -10,9 +15,11 @@ import com.zaxxer.hikari.HikariDataSource;
 /** The relay's PostgreSQL: one pooled DataSource, schema kept current by the migrations on the class path. */
 public final class Database implements AutoCloseable {
     private final HikariDataSource dataSource;
+    private final DatabaseSettings settings;
 
-    private Database(HikariDataSource dataSource) {
+    private Database(HikariDataSource dataSource, DatabaseSettings settings) {
         this.dataSource = dataSource;
+        this.settings = settings;
     }
 
     public static Database connect(DatabaseSettings settings) {
@@ -30,7 +37,7 @@ public final class Database implements AutoCloseable {
         config.addDataSourceProperty("connectTimeout", "5");
         config.addDataSourceProperty("tcpKeepAlive", "true");
         config.addDataSourceProperty("ApplicationName", "krafter-relay");
-        return new Database(new HikariDataSource(config));
+        return new Database(new HikariDataSource(config), settings);
     }
 
     /** Applies every migration under classpath:db/migration (each module ships its own). */
@@ -45,6 +52,17 @@ public final class Database implements AutoCloseable {
 
     public DataSource dataSource() {
         return dataSource;
+    }
+
+    /** A connection of its own, outside the pool, for a holder that keeps it open (LISTEN). */
+    public Connection connectDirect() throws SQLException {
+        Properties properties = new Properties();
+        properties.setProperty("user", settings.user());
+        properties.setProperty("password", settings.password());
+        properties.setProperty("connectTimeout", "5");
+        properties.setProperty("tcpKeepAlive", "true");
+        properties.setProperty("ApplicationName", "krafter-relay");
+        return DriverManager.getConnection(settings.url(), properties);
     }
 
     @Override

@@ -42,8 +42,9 @@ import dev.krafter.relay.ses.SesOutcome;
  * What every terminal step does around the one call that hands the message over: find the email
  * record, never hand over a message already {@code sent}, turn the {@link SesOutcome} into the record's
  * new state, and retry through James's spool queue — a delayed re-enqueue, so no thread sleeps while a
- * message waits. Every path ends the mail here (GHOST) or throws to the error processor; none drops a
- * message without a record or a log line.
+ * message waits. The final state (sent or failed) is a {@link DeliveryOutcome} on the mail, which the
+ * queue commits with the removal of the mail's row. Every path ends the mail here (GHOST) or throws to
+ * the error processor; none drops a message without a record or a log line.
  *
  * <p>Init parameters (all optional):
  * <ul>
@@ -155,11 +156,11 @@ public abstract class DeliveryMailet extends GenericMailet {
         }
         SesOutcome outcome = sent.value();
         if (outcome instanceof SesOutcome.Sent ok) {
-            recordSent(id, ok.messageId());
+            DeliveryOutcome.sent(mail, ok.messageId());
             events.deliverySent(delivery, ok.messageId(), sent.elapsed());
             mail.setState(Mail.GHOST);
         } else if (outcome instanceof SesOutcome.Failed failed) {
-            recordFailed(id, failed.reason());
+            DeliveryOutcome.failed(mail, failed.reason());
             events.deliveryFailed(delivery, failed.reason(), sent.elapsed());
             mail.setState(Mail.GHOST);
         } else if (outcome instanceof SesOutcome.Retry retry) {
@@ -183,15 +184,16 @@ public abstract class DeliveryMailet extends GenericMailet {
         Optional<Duration> delay = schedule.delayBefore(retry, random);
         if (delay.isEmpty()) {
             String gaveUp = "gave up after " + retriesSoFar + " retries: " + reason;
-            recordFailed(id, gaveUp);
+            DeliveryOutcome.failed(mail, gaveUp);
             events.deliveryFailed(delivery, gaveUp, sendTime);
             mail.setState(Mail.GHOST);
             return;
         }
         mail.setAttribute(new Attribute(ATTEMPT, AttributeValue.of(retry)));
         mail.setState(processor);
-        // Synchronous: the queue has stored the mail (state, attributes, bytes) when this returns, so
-        // the GHOST below only ends this copy. A failure here goes to the error processor.
+        // The queue rewrites the row of the mail it handed out (state, attributes, bytes, next attempt)
+        // before this returns, so the GHOST below ends nothing but this run. A failure here goes to the
+        // error processor.
         spool.enQueue(mail, delay.get());
         if (sendTime != null) {
             try {
@@ -203,30 +205,6 @@ public abstract class DeliveryMailet extends GenericMailet {
         LOGGER.info("email {}: retry {}/{} in {}: {}", id, retry, schedule.maxRetries(), delay.get(), reason);
         events.deliveryRetry(delivery, reason, sendTime, delay.get());
         mail.setState(Mail.GHOST);
-    }
-
-    private void recordSent(UUID id, String messageId) {
-        try {
-            if (!records.markSent(id, messageId)) {
-                LOGGER.error("email {} was sent as {} but has no record to mark sent", id, messageId);
-            }
-        } catch (StoreException e) {
-            // Handed over already: retrying or failing the mail now would send it twice or report a
-            // delivered message as failed. The status update is lost; the log keeps the evidence.
-            LOGGER.error("email {} was sent as {} but the record could not be marked sent", id, messageId, e);
-        }
-    }
-
-    private void recordFailed(UUID id, String reason) throws MessagingException {
-        try {
-            if (records.markFailed(id, reason)) {
-                LOGGER.warn("email {} failed: {}", id, reason);
-            } else {
-                LOGGER.error("email {} failed ({}) and has no record to mark failed (or it is already sent)", id, reason);
-            }
-        } catch (StoreException e) {
-            throw new MessagingException("email " + id + " failed (" + reason + ") and the record could not be marked failed", e);
-        }
     }
 
     private static OutboundEmail outboundEmail(Mail mail, UUID id) throws MessagingException {

@@ -22,43 +22,32 @@ import dev.krafter.relay.apikey.StoreException;
 /**
  * The {@code emails} table: one record per accepted message, and the sandbox's rolling 24-hour cap.
  *
- * <p>{@link #accept} runs one transaction — (sandbox only) lock the account row and count its last
- * 24 hours, insert the record as {@code queued}, commit; without the sandbox, a single auto-committed
- * insert — and then runs the caller's enqueue. The
- * record is committed before the message is on the queue, so the delivery leg always finds the
- * record of a message it dequeues (the spooler is often faster than a commit would be). If the
- * enqueue fails, the record is deleted again and the failure rethrown: the client gets a 451 and
- * retries, and the failed attempt neither leaves a record nor counts against a sandbox cap. Any database failure
- * before the commit rolls back and is rethrown. Only a crash between the commit and the enqueue
- * can leave a {@code queued} record without a message (the client saw no 250 and retries).
- *
- * <p>Database round trips per accepted message, with a warm pool:
+ * <p>{@link #accept} writes the record and the message's spool queue row in one statement — the
+ * record's INSERT as a data-modifying CTE, the queue row's INSERT selecting from it — so there is
+ * never a record without its message or a message without its record, and a failure leaves
+ * neither. Database round trips per accepted message, with a warm pool:
  * <ul>
- * <li>non-sandbox: 1 — the {@code INSERT} in auto-commit: PostgreSQL commits it (and syncs its WAL)
- *     before it answers, so it is as durable as an explicit commit and saves the {@code COMMIT}
- *     round trip; no lock is taken.</li>
+ * <li>non-sandbox: 1 — that statement in auto-commit: PostgreSQL commits it (and syncs its WAL)
+ *     before it answers; no lock is taken.</li>
  * <li>sandbox: 2 — {@code BEGIN}+{@code SET LOCAL lock_timeout}+{@code SELECT … FOR NO KEY UPDATE}
- *     +conditional {@code INSERT} sent as one pipelined batch, and {@code COMMIT}. The row lock
- *     serialises an account's sandbox sends across threads and processes; the count is in a later
- *     statement than the lock, so under READ COMMITTED it sees every send committed by the previous
- *     lock holder (a count in the locking statement itself would use the snapshot from before the
- *     wait and let the cap be exceeded).</li>
+ *     +the statement with the cap as its condition, sent as one pipelined batch, and {@code COMMIT}.
+ *     The row lock serialises an account's sandbox sends across threads and processes; the count is
+ *     in a later statement than the lock, so under READ COMMITTED it sees every send committed by
+ *     the previous lock holder (a count in the locking statement itself would use the snapshot from
+ *     before the wait and let the cap be exceeded). Over the cap, neither row is written.</li>
  * </ul>
  * Hikari adds a validation query only for a connection idle for more than 500 ms.
  */
 public final class EmailRecords {
 
-    /** Puts the message on the durable queue; called once the record is committed. */
-    @FunctionalInterface
-    public interface Enqueue {
-        void enqueue(UUID emailId) throws Exception;
-    }
+    /** The queue row written with the record: its columns, placeholders and values (the queue's own SQL). */
+    public interface QueueRow {
+        String columns();
 
-    /** The enqueue callback failed; the record was deleted again (when the database allowed it). */
-    public static final class EnqueueFailedException extends RuntimeException {
-        public EnqueueFailedException(Throwable cause) {
-            super("enqueue failed; email record removed", cause);
-        }
+        String values();
+
+        /** Binds the row's values from parameter {@code first} on; returns the next index. */
+        int bind(Connection c, PreparedStatement s, int first) throws SQLException;
     }
 
     public static final Duration DEFAULT_LOCK_TIMEOUT = Duration.ofSeconds(5);
@@ -67,7 +56,9 @@ public final class EmailRecords {
         "id, account_id, api_key_id, stream, tracking, configuration_set, envelope_from, envelope_to, subject, message_id, size_bytes, status";
     private static final String VALUES = "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued'";
 
-    private static final String INSERT = "INSERT INTO emails (" + COLUMNS + ") VALUES (" + VALUES + ")";
+    private static final String INSERT = """
+        WITH record AS (INSERT INTO emails (%s) VALUES (%s) RETURNING id)
+        INSERT INTO mail_queue (%s) SELECT %s FROM record""";
 
     /**
      * Three statements, one round trip. NO KEY UPDATE rather than UPDATE: it still excludes every other
@@ -78,17 +69,20 @@ public final class EmailRecords {
     private static final String SANDBOX_INSERT = """
         SET LOCAL lock_timeout = '%d';
         SELECT sandbox_daily_cap FROM accounts WHERE id = ? FOR NO KEY UPDATE;
-        INSERT INTO emails (%s)
-        SELECT %s FROM accounts a
-         WHERE a.id = ?
-           AND (NOT a.sandbox
-                OR (SELECT count(*) FROM emails e
-                     WHERE e.account_id = a.id AND e.created_at > now() - interval '24 hours') < a.sandbox_daily_cap)
+        WITH record AS (
+            INSERT INTO emails (%s)
+            SELECT %s FROM accounts a
+             WHERE a.id = ?
+               AND (NOT a.sandbox
+                    OR (SELECT count(*) FROM emails e
+                         WHERE e.account_id = a.id AND e.created_at > now() - interval '24 hours') < a.sandbox_daily_cap)
+            RETURNING id)
+        INSERT INTO mail_queue (%s) SELECT %s FROM record
         RETURNING id
         """;
 
     private final DataSource dataSource;
-    private final String sandboxInsert;
+    private final Duration lockTimeout;
 
     public EmailRecords(DataSource dataSource) {
         this(dataSource, DEFAULT_LOCK_TIMEOUT);
@@ -100,24 +94,24 @@ public final class EmailRecords {
      */
     public EmailRecords(DataSource dataSource, Duration lockTimeout) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
-        this.sandboxInsert = SANDBOX_INSERT.formatted(lockTimeout.toMillis(), COLUMNS, VALUES);
+        this.lockTimeout = lockTimeout;
     }
 
     /**
-     * Records and enqueues one message.
+     * Records one message under {@code id} and queues it, in one commit.
      *
-     * @return {@link AcceptOutcome.Accepted} with the new email id, or the
-     *         {@code sandbox_cap_exceeded} violation (nothing written, callback not called)
-     * @throws StoreException          the database failed; rolled back
-     * @throws EnqueueFailedException  the callback threw; rolled back
+     * @return {@link AcceptOutcome.Accepted} with the id, or the {@code sandbox_cap_exceeded}
+     *         violation (nothing written)
+     * @throws StoreException the database failed; nothing was written
      */
-    public AcceptOutcome accept(ApiKey key, ResolvedPolicy policy, MessageFacts facts, Enqueue enqueue) {
-        UUID id = UUID.randomUUID();
+    public AcceptOutcome accept(UUID id, ApiKey key, ResolvedPolicy policy, MessageFacts facts, QueueRow queueRow) {
+        boolean connected = false;
         try (Connection c = dataSource.getConnection()) {
+            connected = true;
             if (key.sandbox().enabled()) {
                 c.setAutoCommit(false);
                 try {
-                    Optional<PolicyViolation> capped = insertUnderCap(c, id, key, policy, facts);
+                    Optional<PolicyViolation> capped = insertUnderCap(c, id, key, policy, facts, queueRow);
                     if (capped.isPresent()) {
                         c.rollback();
                         return capped.get();
@@ -126,21 +120,39 @@ public final class EmailRecords {
                 } catch (SQLException | RuntimeException e) {
                     rollbackQuietly(c, e);
                     throw e;
+                } finally {
+                    c.setAutoCommit(true);
                 }
             } else {
                 c.setAutoCommit(true);
-                insert(c, id, key, policy, facts); // committed when it returns
-            }
-            try {
-                enqueue.enqueue(id);
-            } catch (Exception e) {
-                EnqueueFailedException failure = new EnqueueFailedException(e);
-                forget(c, id, failure);
-                throw failure;
+                insert(c, id, key, policy, facts, queueRow); // committed when it returns
             }
             return new AcceptOutcome.Accepted(id);
         } catch (SQLException e) {
+            if (connected && committedAnyway(id, e)) {
+                return new AcceptOutcome.Accepted(id);
+            }
             throw new StoreException("could not record email " + id, e);
+        }
+    }
+
+    /**
+     * A connection lost during the statement or its commit leaves the outcome unknown: the commit
+     * may have landed with the answer lost on the way. The record's id is ours, so look: found, the
+     * message is recorded and queued and the client gets its 250 instead of a 451 that would make
+     * it send the message again. The look-up failing as well (the database is still away) is a 451.
+     */
+    private boolean committedAnyway(UUID id, SQLException failure) {
+        String state = failure.getSQLState();
+        boolean connectionLost = state == null || state.startsWith("08") || state.startsWith("57P");
+        if (!connectionLost) {
+            return false;
+        }
+        try {
+            return find(id).isPresent();
+        } catch (StoreException e) {
+            failure.addSuppressed(e);
+            return false;
         }
     }
 
@@ -156,21 +168,24 @@ public final class EmailRecords {
         }
     }
 
-    private static Optional<PolicyViolation> insert(Connection c, UUID id, ApiKey key, ResolvedPolicy policy,
-                                                    MessageFacts facts) throws SQLException {
-        try (PreparedStatement insert = c.prepareStatement(INSERT)) {
-            bindRecord(c, insert, 1, id, key, policy, facts);
+    private static void insert(Connection c, UUID id, ApiKey key, ResolvedPolicy policy, MessageFacts facts,
+                               QueueRow queueRow) throws SQLException {
+        String sql = INSERT.formatted(COLUMNS, VALUES, queueRow.columns(), queueRow.values());
+        try (PreparedStatement insert = c.prepareStatement(sql)) {
+            int next = bindRecord(c, insert, 1, id, key, policy, facts);
+            queueRow.bind(c, insert, next);
             insert.executeUpdate();
         }
-        return Optional.empty();
     }
 
     private Optional<PolicyViolation> insertUnderCap(Connection c, UUID id, ApiKey key, ResolvedPolicy policy,
-                                                     MessageFacts facts) throws SQLException {
-        try (PreparedStatement batch = c.prepareStatement(sandboxInsert)) {
+                                                     MessageFacts facts, QueueRow queueRow) throws SQLException {
+        String sql = SANDBOX_INSERT.formatted(lockTimeout.toMillis(), COLUMNS, VALUES, queueRow.columns(), queueRow.values());
+        try (PreparedStatement batch = c.prepareStatement(sql)) {
             batch.setString(1, key.accountId());
             int next = bindRecord(c, batch, 2, id, key, policy, facts);
-            batch.setString(next, key.accountId());
+            batch.setString(next++, key.accountId());
+            queueRow.bind(c, batch, next);
             Integer cap = null;
             boolean inserted = false;
             int resultSets = 0;
@@ -212,16 +227,6 @@ public final class EmailRecords {
         s.setString(i++, facts.messageId());
         s.setLong(i++, facts.size());
         return i;
-    }
-
-    private static void forget(Connection c, UUID id, EnqueueFailedException failure) {
-        try (PreparedStatement delete = c.prepareStatement("DELETE FROM emails WHERE id = ? AND status = 'queued'")) {
-            c.setAutoCommit(true);
-            delete.setObject(1, id);
-            delete.executeUpdate();
-        } catch (SQLException e) {
-            failure.addSuppressed(e); // a 'queued' record without a message remains; the client still got 451
-        }
     }
 
     private static void rollbackQuietly(Connection c, Exception cause) {

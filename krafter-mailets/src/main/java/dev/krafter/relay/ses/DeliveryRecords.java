@@ -75,13 +75,29 @@ public class DeliveryRecords {
         return update(MARK_FAILED, truncate(error), emailId, "mark failed");
     }
 
+    /** {@link #markSent} on the caller's transaction (the queue's, which removes the mail's row with it). */
+    public static boolean markSent(Connection c, UUID emailId, String sesMessageId) throws SQLException {
+        return update(c, MARK_SENT, sesMessageId, emailId);
+    }
+
+    /** {@link #markFailed} on the caller's transaction. */
+    public static boolean markFailed(Connection c, UUID emailId, String error) throws SQLException {
+        return update(c, MARK_FAILED, truncate(error), emailId);
+    }
+
     private boolean update(String sql, String text, UUID emailId, String what) {
-        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
+        try (Connection c = dataSource.getConnection()) {
+            return update(c, sql, text, emailId);
+        } catch (SQLException e) {
+            throw new StoreException("could not " + what + " email " + emailId, e);
+        }
+    }
+
+    private static boolean update(Connection c, String sql, String text, UUID emailId) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(sql)) {
             s.setString(1, text);
             s.setObject(2, emailId);
             return s.executeUpdate() > 0;
-        } catch (SQLException e) {
-            throw new StoreException("could not " + what + " email " + emailId, e);
         }
     }
 

@@ -46,8 +46,9 @@ class LargeMessageTest {
             submitted = null;
 
             mailet(new RemoveKrafterHeaders(), new Properties()).service(mail);
-            mailet(new SesSend(new SesGateway(client), records, new RecordingMailQueueFactory(), new TestEvents().events(), new SplittableRandom(1)),
-                new Properties()).service(mail);
+            QueueDone.serviceAndComplete(db.database().dataSource(),
+                mailet(new SesSend(new SesGateway(client), records, new RecordingMailQueueFactory(), new TestEvents().events(), new SplittableRandom(1)),
+                    new Properties()), mail);
 
             assertThat(rows.read(id).status()).isEqualTo("sent");
             byte[] body = ses.sendEmailRequests().get(0).getBody();

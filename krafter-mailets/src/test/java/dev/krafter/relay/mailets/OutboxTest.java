@@ -68,7 +68,7 @@ class OutboxTest {
         mailet(new RemoveKrafterHeaders(), new Properties()).service(forOutbox);
         mailet(new RemoveKrafterHeaders(), new Properties()).service(forSes);
 
-        outbox(queues).service(forOutbox);
+        QueueDone.serviceAndComplete(db.database().dataSource(), outbox(queues), forOutbox);
 
         byte[] eml = Files.readAllBytes(directory.resolve(id + ".eml"));
         JsonNode json = JSON.readTree(directory.resolve(id + ".json").toFile());
@@ -83,7 +83,7 @@ class OutboxTest {
         try (SesStandIn ses = new SesStandIn(); SesV2Client client = ses.client(ses.settings().withSdkMaxAttempts(1))) {
             ses.acceptAll("ses-compare");
             resetToQueued(id); // the outbox marked it sent; SesSend would (rightly) skip it
-            mailet(new SesSend(new SesGateway(client), records, queues, new TestEvents().events(), new SplittableRandom(1)), new Properties()).service(forSes);
+            QueueDone.serviceAndComplete(db.database().dataSource(), mailet(new SesSend(new SesGateway(client), records, queues, new TestEvents().events(), new SplittableRandom(1)), new Properties()), forSes);
 
             ObjectNode received = (ObjectNode) JSON.readTree(ses.sendEmailRequests().get(0).getBodyAsString());
             byte[] data = Base64.getDecoder().decode(received.at("/Content/Raw/Data").asText());
@@ -105,7 +105,7 @@ class OutboxTest {
         records.markSent(id, "ses-earlier");
         MailImpl mail = mail(id);
 
-        outbox(new RecordingMailQueueFactory()).service(mail);
+        QueueDone.serviceAndComplete(db.database().dataSource(), outbox(new RecordingMailQueueFactory()), mail);
 
         assertThat(directory.resolve(id + ".eml")).doesNotExist();
         assertThat(mail.getState()).isEqualTo(Mail.GHOST);
@@ -121,7 +121,7 @@ class OutboxTest {
         Outbox outbox = mailet(new Outbox(records, queues, new TestEvents().events(), new SplittableRandom(5)), parameters);
         MailImpl mail = mail(id);
 
-        outbox.service(mail);
+        QueueDone.serviceAndComplete(db.database().dataSource(), outbox, mail);
 
         assertThat(queues.spool().enqueued()).hasSize(1);
         assertThat(rows.read(id).status()).isEqualTo("queued");

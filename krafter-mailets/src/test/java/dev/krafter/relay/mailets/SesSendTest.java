@@ -133,7 +133,7 @@ class SesSendTest {
             "sender@example.com", List.of("to@example.net"));
         mail.setAttribute(new Attribute(KrafterAttributes.TRACKING, AttributeValue.of(tracking)));
 
-        sesSend(new Properties()).service(mail);
+        QueueDone.serviceAndComplete(db.database().dataSource(), sesSend(new Properties()), mail);
 
         ses.verify(1, postRequestedFor(urlEqualTo(SEND_EMAIL))
             .withRequestBody(matchingJsonPath("$.ConfigurationSetName", equalTo(configurationSet)))
@@ -152,7 +152,7 @@ class SesSendTest {
         MailImpl mail = TestMails.mail(ascii(message), id, "transactional", "cs", false, "sender@example.com",
             List.of("to@example.net", "hidden@example.org"));
 
-        sesSend(new Properties()).service(mail);
+        QueueDone.serviceAndComplete(db.database().dataSource(), sesSend(new Properties()), mail);
 
         ses.verify(1, postRequestedFor(urlEqualTo(SEND_EMAIL))
             .withRequestBody(matchingJsonPath("$.Destination.BccAddresses[0]", equalTo("to@example.net")))
@@ -168,7 +168,7 @@ class SesSendTest {
         MailImpl mail = mail(id, "transactional", false, HEAD_WITHOUT_KRAFTER + BODY);
         SesSend mailet = sesSend(new Properties());
 
-        mailet.service(mail);
+        QueueDone.serviceAndComplete(db.database().dataSource(), mailet, mail);
 
         assertThat(mail.getState()).isEqualTo(Mail.GHOST);
         RecordingMailQueueFactory.Enqueued retry = queues.spool().enqueued().get(0);
@@ -178,7 +178,7 @@ class SesSendTest {
         assertThat(rows.read(id)).isEqualTo(new EmailRows.Row("queued", null,
             "TooManyRequestsException: Maximum sending rate exceeded.", 1, false));
 
-        mailet.service(retry.mail());
+        QueueDone.serviceAndComplete(db.database().dataSource(), mailet, retry.mail());
 
         assertThat(rows.read(id)).isEqualTo(new EmailRows.Row("sent", "ses-after-429", null, 1, true));
         assertThat(queues.spool().enqueued()).hasSize(1);
@@ -195,14 +195,14 @@ class SesSendTest {
 
         Mail current = mail(id, "transactional", false, HEAD_WITHOUT_KRAFTER + BODY);
         for (int retry = 1; retry <= 3; retry++) {
-            mailet.service(current);
+            QueueDone.serviceAndComplete(db.database().dataSource(), mailet, current);
             List<RecordingMailQueueFactory.Enqueued> enqueued = queues.spool().enqueued();
             assertThat(enqueued).hasSize(retry);
             Duration nominal = Duration.ofSeconds(30L << (retry - 1));
             assertThat(enqueued.get(retry - 1).delay()).isBetween(nominal.dividedBy(2), nominal);
             current = enqueued.get(retry - 1).mail();
         }
-        mailet.service(current);
+        QueueDone.serviceAndComplete(db.database().dataSource(), mailet, current);
 
         assertThat(rows.read(id)).isEqualTo(new EmailRows.Row("sent", "ses-after-5xx", null, 3, true));
         assertThat(current.getState()).isEqualTo(Mail.GHOST);
@@ -215,7 +215,7 @@ class SesSendTest {
         UUID id = rows.insertQueued("transactional");
         MailImpl mail = mail(id, "transactional", false, HEAD_WITHOUT_KRAFTER + BODY);
 
-        sesSend(new Properties()).service(mail);
+        QueueDone.serviceAndComplete(db.database().dataSource(), sesSend(new Properties()), mail);
 
         assertThat(rows.read(id)).isEqualTo(new EmailRows.Row("failed", null,
             "MessageRejected: Email address is not verified. The following identities failed the check", 0, false));
@@ -235,10 +235,10 @@ class SesSendTest {
         SesSend mailet = sesSend(parameters);
 
         Mail current = mail(id, "transactional", false, HEAD_WITHOUT_KRAFTER + BODY);
-        mailet.service(current);
-        mailet.service(queues.spool().enqueued().get(0).mail());
+        QueueDone.serviceAndComplete(db.database().dataSource(), mailet, current);
+        QueueDone.serviceAndComplete(db.database().dataSource(), mailet, queues.spool().enqueued().get(0).mail());
         Mail last = queues.spool().enqueued().get(1).mail();
-        mailet.service(last);
+        QueueDone.serviceAndComplete(db.database().dataSource(), mailet, last);
 
         assertThat(queues.spool().enqueued()).hasSize(2);
         assertThat(last.getState()).isEqualTo(Mail.GHOST);
@@ -254,7 +254,7 @@ class SesSendTest {
         records.markSent(id, "ses-first");
         MailImpl redelivered = mail(id, "transactional", false, HEAD_WITHOUT_KRAFTER + BODY);
 
-        sesSend(new Properties()).service(redelivered);
+        QueueDone.serviceAndComplete(db.database().dataSource(), sesSend(new Properties()), redelivered);
 
         assertThat(redelivered.getState()).isEqualTo(Mail.GHOST);
         assertThat(rows.read(id).sesMessageId()).isEqualTo("ses-first");
@@ -268,7 +268,7 @@ class SesSendTest {
         UUID id = UUID.randomUUID();
         MailImpl early = mail(id, "transactional", false, HEAD_WITHOUT_KRAFTER + BODY);
 
-        sesSend(new Properties()).service(early);
+        QueueDone.serviceAndComplete(db.database().dataSource(), sesSend(new Properties()), early);
 
         ses.verify(0, postRequestedFor(urlEqualTo(SEND_EMAIL)));
         assertThat(queues.spool().enqueued()).hasSize(1);
@@ -283,7 +283,7 @@ class SesSendTest {
                 new SplittableRandom(3)), new Properties());
             MailImpl mail = mail(UUID.randomUUID(), "transactional", false, HEAD_WITHOUT_KRAFTER + BODY);
 
-            mailet.service(mail);
+            QueueDone.serviceAndComplete(db.database().dataSource(), mailet, mail);
 
             ses.verify(0, postRequestedFor(urlEqualTo(SEND_EMAIL)));
             assertThat(queues.spool().enqueued()).hasSize(1);
@@ -297,7 +297,7 @@ class SesSendTest {
         Properties parameters = new Properties();
         parameters.setProperty("retryProcessor", "ses-retry");
 
-        sesSend(parameters).service(mail(id, "transactional", false, HEAD_WITHOUT_KRAFTER + BODY));
+        QueueDone.serviceAndComplete(db.database().dataSource(), sesSend(parameters), mail(id, "transactional", false, HEAD_WITHOUT_KRAFTER + BODY));
 
         assertThat(queues.spool().enqueued().get(0).mail().getState()).isEqualTo("ses-retry");
     }
@@ -333,7 +333,7 @@ class SesSendTest {
         Properties small = new Properties();
         small.setProperty("maxBytesInFlight", "1K");
 
-        sesSend(small).service(mail(id, "transactional", false, HEAD_WITHOUT_KRAFTER + BODY + "x".repeat(4096) + "\r\n"));
+        QueueDone.serviceAndComplete(db.database().dataSource(), sesSend(small), mail(id, "transactional", false, HEAD_WITHOUT_KRAFTER + BODY + "x".repeat(4096) + "\r\n"));
 
         ses.verify(1, postRequestedFor(urlEqualTo(SEND_EMAIL)));
     }
@@ -345,7 +345,7 @@ class SesSendTest {
         MailImpl mail = mail(id, "transactional", false, HEAD_WITHOUT_KRAFTER + BODY);
         mail.setSender(null);
 
-        sesSend(new Properties()).service(mail);
+        QueueDone.serviceAndComplete(db.database().dataSource(), sesSend(new Properties()), mail);
 
         ses.verify(1, postRequestedFor(urlEqualTo(SEND_EMAIL)).withRequestBody(matchingJsonPath("$.FromEmailAddress", absent())));
     }
@@ -356,7 +356,7 @@ class SesSendTest {
         unsubscribe.setProperty("url", "https://unsubscribe.krafter.dev/u/{emailId}");
         mailet(new RemoveKrafterHeaders(), new Properties()).service(mail);
         mailet(new AddListUnsubscribe(), unsubscribe).service(mail);
-        sesSend(new Properties()).service(mail);
+        QueueDone.serviceAndComplete(db.database().dataSource(), sesSend(new Properties()), mail);
     }
 
     private SesSend sesSend(Properties parameters) throws MessagingException {

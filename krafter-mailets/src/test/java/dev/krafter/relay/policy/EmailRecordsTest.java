@@ -30,8 +30,10 @@ import dev.krafter.relay.apikey.ApiKeyStore;
 import dev.krafter.relay.apikey.StoreException;
 import dev.krafter.relay.db.Database;
 import dev.krafter.relay.db.TestDatabase;
+import dev.krafter.relay.queue.TestSpool;
+import dev.krafter.relay.submission.Submissions;
 
-/** Against a real PostgreSQL: the record, the rollback, and the sandbox cap under concurrency. */
+/** Against a real PostgreSQL: the record with its queue row, the rollback, and the sandbox cap under concurrency. */
 class EmailRecordsTest {
     private static final ResolvedPolicy TRANSACTIONAL =
         new ResolvedPolicy(Stream.TRANSACTIONAL, false, "krafter-transactional", false);
@@ -41,17 +43,49 @@ class EmailRecordsTest {
     private static TestDatabase db;
     private static ApiKeyStore keys;
     private static EmailRecords records;
+    private static TestSpool spool;
 
     @BeforeAll
     static void start() {
         db = TestDatabase.create();
         keys = new ApiKeyStore(db.database().dataSource(), Duration.ZERO);
         records = new EmailRecords(db.database().dataSource());
+        spool = new TestSpool(db);
     }
 
     @AfterAll
     static void stop() {
+        spool.close();
         db.close();
+    }
+
+    /** Records a message under a new id with its spool row, as the accept sequence does. */
+    private static AcceptOutcome accept(EmailRecords records, ApiKey key, ResolvedPolicy policy, MessageFacts facts) {
+        UUID id = UUID.randomUUID();
+        return records.accept(id, key, policy, facts, Submissions.queueRow(spool.spool(), spool.prepared(), id));
+    }
+
+    /** A queue row the database refuses (no queue name): the statement, and so the record, fails. */
+    private static EmailRecords.QueueRow refusedRow(UUID id) {
+        EmailRecords.QueueRow row = Submissions.queueRow(spool.spool(), spool.prepared(), id);
+        return new EmailRecords.QueueRow() {
+            @Override
+            public String columns() {
+                return row.columns();
+            }
+
+            @Override
+            public String values() {
+                return row.values();
+            }
+
+            @Override
+            public int bind(Connection c, PreparedStatement s, int first) throws SQLException {
+                int next = row.bind(c, s, first);
+                s.setNull(first, java.sql.Types.VARCHAR);
+                return next;
+            }
+        };
     }
 
     private static ApiKey key(String account) {
@@ -83,14 +117,15 @@ class EmailRecordsTest {
     }
 
     @Test
-    void recordsTheMessageAsQueuedAndCallsTheCallbackWithItsId() {
+    void recordsTheMessageAsQueuedWithItsSpoolRowUnderTheGivenId() {
         ApiKey key = key("acct-record");
-        List<UUID> enqueued = new ArrayList<>();
         ResolvedPolicy broadcast = new ResolvedPolicy(Stream.BROADCAST, false, "krafter-broadcast-untracked", true);
-        UUID id = accepted(records.accept(key, broadcast, new MessageFacts("", List.of("a@example.com", "b@example.org"),
-            "Sub\0ject", null, 42), enqueued::add));
+        UUID given = UUID.randomUUID();
+        UUID id = accepted(records.accept(given, key, broadcast, new MessageFacts("", List.of("a@example.com", "b@example.org"),
+            "Sub\0ject", null, 42), Submissions.queueRow(spool.spool(), spool.prepared(), given)));
 
-        assertThat(enqueued).containsExactly(id);
+        assertThat(id).isEqualTo(given);
+        assertThat(spool.rowsOf(id)).isOne();
         EmailRecord record = records.find(id).orElseThrow();
         assertThat(record.accountId()).isEqualTo("acct-record");
         assertThat(record.apiKeyId()).isEqualTo(key.id());
@@ -111,49 +146,40 @@ class EmailRecordsTest {
     }
 
     @Test
-    void theRecordIsCommittedBeforeTheCallback() {
-        ApiKey key = key("acct-order");
-        AtomicInteger seenDuringCallback = new AtomicInteger(-1);
-        records.accept(key, TRANSACTIONAL, FACTS, id -> seenDuringCallback.set(count("acct-order")));
-        assertThat(seenDuringCallback.get()).isOne(); // committed before the enqueue: the spooler always finds it
-        assertThat(count("acct-order")).isOne();
-    }
-
-    @Test
-    void aFailingCallbackLeavesNoRecord() {
+    void aQueueRowThatCannotBeWrittenLeavesNoRecord() {
         ApiKey key = key("acct-rollback");
-        List<UUID> ids = new ArrayList<>();
-        assertThatThrownBy(() -> records.accept(key, TRANSACTIONAL, FACTS, id -> {
-            ids.add(id);
-            throw new java.io.IOException("queue down");
-        })).isInstanceOf(EmailRecords.EnqueueFailedException.class).hasRootCauseMessage("queue down");
+        UUID id = UUID.randomUUID();
+        assertThatThrownBy(() -> records.accept(id, key, TRANSACTIONAL, FACTS, refusedRow(id)))
+            .isInstanceOf(StoreException.class).hasRootCauseInstanceOf(SQLException.class);
 
-        assertThat(records.find(ids.get(0))).isEmpty();
+        assertThat(records.find(id)).isEmpty();
+        assertThat(spool.rowsOf(id)).isZero();
         assertThat(count("acct-rollback")).isZero();
     }
 
     @Test
-    void aFailingCallbackOfASandboxSendLeavesNoRecordAndReleasesTheLock() {
+    void aQueueRowThatCannotBeWrittenForASandboxSendLeavesNoRecordAndReleasesTheLock() {
         ApiKey key = sandboxKey("acct-sandbox-rollback", 1);
-        assertThatThrownBy(() -> records.accept(key, TRANSACTIONAL, FACTS, id -> {
-            throw new IllegalStateException("boom");
-        })).isInstanceOf(EmailRecords.EnqueueFailedException.class);
+        UUID id = UUID.randomUUID();
+        assertThatThrownBy(() -> records.accept(id, key, TRANSACTIONAL, FACTS, refusedRow(id)))
+            .isInstanceOf(StoreException.class);
         assertThat(count("acct-sandbox-rollback")).isZero();
-        accepted(records.accept(key, TRANSACTIONAL, FACTS, id -> { }));
+        assertThat(spool.rowsOf(id)).isZero();
+        accepted(accept(records, key, TRANSACTIONAL, FACTS));
     }
 
     @Test
     void theSandboxCapIsARolling24HourCountPerAccount() throws SQLException {
         ApiKey key = sandboxKey("acct-cap", 3);
         for (int i = 0; i < 3; i++) {
-            accepted(records.accept(key, TRANSACTIONAL, FACTS, id -> { }));
+            accepted(accept(records, key, TRANSACTIONAL, FACTS));
         }
-        AtomicInteger calls = new AtomicInteger();
-        AcceptOutcome refused = records.accept(key, TRANSACTIONAL, FACTS, id -> calls.incrementAndGet());
+        int rowsBefore = spool.rows();
+        AcceptOutcome refused = accept(records, key, TRANSACTIONAL, FACTS);
         assertThat(refused).isEqualTo(PolicyViolation.sandboxCapExceeded(3));
         assertThat(((PolicyViolation) refused).smtpText())
             .isEqualTo("5.7.1 sandbox accounts may send at most 3 emails per rolling 24 hours; the limit is reached");
-        assertThat(calls.get()).isZero();
+        assertThat(spool.rows()).isEqualTo(rowsBefore); // over the cap: no queue row either
         assertThat(count("acct-cap")).isEqualTo(3);
 
         // One of the three is now older than 24 hours: one more send fits.
@@ -163,18 +189,18 @@ class EmailRecordsTest {
                   WHERE id = (SELECT id FROM emails WHERE account_id = 'acct-cap' LIMIT 1)""")) {
             age.executeUpdate();
         }
-        accepted(records.accept(key, TRANSACTIONAL, FACTS, id -> { }));
-        assertThat(records.accept(key, TRANSACTIONAL, FACTS, id -> { })).isInstanceOf(PolicyViolation.class);
+        accepted(accept(records, key, TRANSACTIONAL, FACTS));
+        assertThat(accept(records, key, TRANSACTIONAL, FACTS)).isInstanceOf(PolicyViolation.class);
     }
 
     @Test
     void theCapComesFromTheDatabaseNotFromACachedKey() {
         ApiKey cached = sandboxKey("acct-fresh", 1);
-        accepted(records.accept(cached, TRANSACTIONAL, FACTS, id -> { }));
+        accepted(accept(records, cached, TRANSACTIONAL, FACTS));
         keys.setSandbox("acct-fresh", new ApiKey.Sandbox(true, cached.sandbox().allowedRecipients(), 2));
-        accepted(records.accept(cached, TRANSACTIONAL, FACTS, id -> { }));
+        accepted(accept(records, cached, TRANSACTIONAL, FACTS));
         keys.setSandbox("acct-fresh", ApiKey.Sandbox.OFF);
-        accepted(records.accept(cached, TRANSACTIONAL, FACTS, id -> { }));
+        accepted(accept(records, cached, TRANSACTIONAL, FACTS));
     }
 
     @Test
@@ -182,9 +208,9 @@ class EmailRecordsTest {
         ApiKey capped = sandboxKey("acct-capped-alone", 1);
         ApiKey other = key("acct-busy");
         for (int i = 0; i < 3; i++) {
-            accepted(records.accept(other, TRANSACTIONAL, FACTS, id -> { }));
+            accepted(accept(records, other, TRANSACTIONAL, FACTS));
         }
-        accepted(records.accept(capped, TRANSACTIONAL, FACTS, id -> { }));
+        accepted(accept(records, capped, TRANSACTIONAL, FACTS));
     }
 
     @Test
@@ -208,10 +234,7 @@ class EmailRecordsTest {
         }
     }
 
-    /**
-     * {@code senders} threads start together; each callback sleeps, holding its transaction open
-     * (as a real enqueue does), so a count that ignored the lock would let most of them through.
-     */
+    /** {@code senders} threads start together, so a count that ignored the lock would let most of them through. */
     private static List<AcceptOutcome> sendConcurrently(ApiKey key, int senders, List<EmailRecords> processes)
         throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(senders);
@@ -222,7 +245,7 @@ class EmailRecordsTest {
                 EmailRecords process = processes.get(i % processes.size());
                 Callable<AcceptOutcome> send = () -> {
                     start.await();
-                    return process.accept(key, TRANSACTIONAL, FACTS, id -> Thread.sleep(20));
+                    return accept(process, key, TRANSACTIONAL, FACTS);
                 };
                 futures.add(pool.submit(send));
             }
@@ -242,10 +265,10 @@ class EmailRecordsTest {
         try (Database dead = Database.connect(new dev.krafter.relay.db.DatabaseSettings(
             "jdbc:postgresql://127.0.0.1:1/none", "x", "x", 1, 500, 1))) {
             EmailRecords unreachable = new EmailRecords(dead.dataSource());
-            AtomicInteger calls = new AtomicInteger();
-            assertThatThrownBy(() -> unreachable.accept(key("acct-dead"), TRANSACTIONAL, FACTS, id -> calls.incrementAndGet()))
-                .isInstanceOf(StoreException.class);
-            assertThat(calls.get()).isZero();
+            ApiKey key = key("acct-dead");
+            int rowsBefore = spool.rows();
+            assertThatThrownBy(() -> accept(unreachable, key, TRANSACTIONAL, FACTS)).isInstanceOf(StoreException.class);
+            assertThat(spool.rows()).isEqualTo(rowsBefore);
         }
     }
 

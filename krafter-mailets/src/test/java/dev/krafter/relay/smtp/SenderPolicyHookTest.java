@@ -12,14 +12,13 @@ import java.util.UUID;
 import javax.mail.Session;
 import javax.mail.internet.MimeMessage;
 
-import org.apache.commons.configuration2.BaseConfiguration;
 import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.protocols.smtp.hook.HookResult;
-import org.apache.james.queue.api.MailQueueFactory;
 import org.apache.james.server.core.MailImpl;
 import org.apache.mailet.AttributeName;
 import org.apache.mailet.Mail;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,6 +29,8 @@ import dev.krafter.relay.apikey.ApiKeyStore;
 import dev.krafter.relay.db.Database;
 import dev.krafter.relay.db.DatabaseSettings;
 import dev.krafter.relay.db.TestDatabase;
+import dev.krafter.relay.queue.TestSpool;
+import dev.krafter.relay.submission.Submissions;
 import dev.krafter.relay.mailets.KrafterAttributes;
 import dev.krafter.relay.policy.ConfigurationSets;
 import dev.krafter.relay.policy.EmailRecord;
@@ -43,7 +44,7 @@ class SenderPolicyHookTest {
     private static EmailRecords records;
     private static final SenderPolicy POLICY = new SenderPolicy(ConfigurationSets.DEFAULTS);
 
-    private RecordingMailQueueFactory spool;
+    private TestSpool spool;
     private TestEvents events;
     private SenderPolicyHook hook;
 
@@ -61,10 +62,15 @@ class SenderPolicyHookTest {
 
     @BeforeEach
     void hook() {
-        spool = new RecordingMailQueueFactory();
+        spool = new TestSpool(db);
+        spool.execute("DELETE FROM mail_queue");
         events = new TestEvents();
-        hook = new SenderPolicyHook(records, POLICY, spool, events.events());
-        hook.init(new BaseConfiguration());
+        hook = new SenderPolicyHook(new Submissions(POLICY, records, spool.spool()), events.events());
+    }
+
+    @AfterEach
+    void closeSpool() {
+        spool.close();
     }
 
     private static ApiKey key(String account, String... streams) {
@@ -102,17 +108,13 @@ class SenderPolicyHookTest {
     }
 
     @Test
-    void createsTheSpoolQueueAtInitLikeSendMailHandler() {
-        assertThat(spool.created).containsExactly(MailQueueFactory.SPOOL);
-    }
-
-    @Test
     void noStreamHeaderIsQueuedAsTransactionalWithItsRecord() throws Exception {
         ApiKey key = key("hook-default", "transactional", "broadcast");
         UUID id = acceptedId(hook.onMessage(FakeSession.authenticated(key), mail("")));
 
-        assertThat(spool.enqueued).hasSize(1);
-        Mail queued = spool.enqueued.get(0);
+        assertThat(spool.queued()).hasSize(1);
+        Mail queued = spool.queued().get(0);
+        assertThat(spool.rowsOf(id)).isOne();
         assertThat(attribute(queued, KrafterAttributes.EMAIL_ID)).isEqualTo(id.toString());
         assertThat(attribute(queued, KrafterAttributes.STREAM)).isEqualTo("transactional");
         assertThat(attribute(queued, KrafterAttributes.TRACKING)).isEqualTo(false);
@@ -137,7 +139,7 @@ class SenderPolicyHookTest {
         acceptedId(hook.onMessage(FakeSession.authenticated(key),
             mail("x-krafter-stream:\r\n broadcast\r\nX-KRAFTER-TRACKING-ENABLED: FALSE\r\n")));
 
-        Mail queued = spool.enqueued.get(0);
+        Mail queued = spool.queued().get(0);
         assertThat(attribute(queued, KrafterAttributes.STREAM)).isEqualTo("broadcast");
         assertThat(attribute(queued, KrafterAttributes.TRACKING)).isEqualTo(false);
         assertThat(attribute(queued, KrafterAttributes.CONFIGURATION_SET)).isEqualTo("krafter-broadcast-untracked");
@@ -149,7 +151,7 @@ class SenderPolicyHookTest {
         ApiKey key = key("hook-unknown", "transactional", "broadcast");
         HookResult result = hook.onMessage(FakeSession.authenticated(key), mail("X-Krafter-Stream: marketing\r\n"));
         assertThat(Replies.line(result)).isEqualTo("550 5.7.1 unknown stream: marketing");
-        assertThat(spool.enqueued).isEmpty();
+        assertThat(spool.queued()).isEmpty();
         assertThat(emailsOf("hook-unknown")).isZero();
         assertThat(events.count("krafter_smtp_rejected_invalid_stream")).isOne();
         assertThat(events.lines()).singleElement().asString().contains("\"outcome\":\"invalid_stream\"").doesNotContain("marketing");
@@ -162,7 +164,7 @@ class SenderPolicyHookTest {
             mail("X-Krafter-Stream: transactional\r\nX-Krafter-Stream: broadcast\r\n"));
         assertThat(Replies.line(result)).isEqualTo(
             "550 5.7.1 conflicting X-Krafter-Stream headers: 'transactional' and 'broadcast'; send exactly one");
-        assertThat(spool.enqueued).isEmpty();
+        assertThat(spool.queued()).isEmpty();
     }
 
     @Test
@@ -170,20 +172,24 @@ class SenderPolicyHookTest {
         ApiKey key = key("hook-not-allowed", "transactional");
         HookResult result = hook.onMessage(FakeSession.authenticated(key), mail("X-Krafter-Stream: broadcast\r\n"));
         assertThat(Replies.line(result)).isEqualTo("550 5.7.1 API key is not allowed to send on stream 'broadcast'");
-        assertThat(spool.enqueued).isEmpty();
+        assertThat(spool.queued()).isEmpty();
         assertThat(events.count("krafter_smtp_rejected_stream_not_allowed")).isOne();
         assertThat(events.lines()).singleElement().asString()
             .contains("\"event\":\"smtp.rejected\"", "\"outcome\":\"stream_not_allowed\"", "\"stream\":\"broadcast\"");
     }
 
     @Test
-    void aQueueFailureIs451AndLeavesNoRecord() throws Exception {
+    void aQueueRowThatCannotBeWrittenIs451AndLeavesNoRecord() throws Exception {
         ApiKey key = key("hook-queue-down", "transactional");
-        spool.failing = true;
-        HookResult result = hook.onMessage(FakeSession.authenticated(key), mail(""));
+        spool.execute("ALTER TABLE mail_queue RENAME TO mail_queue_away");
+        HookResult result;
+        try {
+            result = hook.onMessage(FakeSession.authenticated(key), mail(""));
+        } finally {
+            spool.execute("ALTER TABLE mail_queue_away RENAME TO mail_queue");
+        }
         assertThat(Replies.line(result)).isEqualTo("451 Temporary failure, try again later");
         assertThat(emailsOf("hook-queue-down")).isZero();
-        spool.failing = false;
         // The client's retry goes through, with a fresh record.
         acceptedId(hook.onMessage(FakeSession.authenticated(key), mail("")));
         assertThat(emailsOf("hook-queue-down")).isOne();
@@ -199,12 +205,12 @@ class SenderPolicyHookTest {
     @Test
     void anUnreachableDatabaseIs451AndNothingIsQueued() throws Exception {
         try (Database dead = Database.connect(new DatabaseSettings("jdbc:postgresql://127.0.0.1:1/none", "x", "x", 1, 500, 1))) {
-            SenderPolicyHook deadHook = new SenderPolicyHook(new EmailRecords(dead.dataSource()), POLICY, spool, new TestEvents().events());
-            deadHook.init(new BaseConfiguration());
+            SenderPolicyHook deadHook = new SenderPolicyHook(new Submissions(POLICY, new EmailRecords(dead.dataSource()),
+                spool.spool()), new TestEvents().events());
             ApiKey key = key("hook-db-down", "transactional");
             HookResult result = deadHook.onMessage(FakeSession.authenticated(key), mail(""));
             assertThat(Replies.line(result)).isEqualTo("451 Temporary failure, try again later");
-            assertThat(spool.enqueued).isEmpty();
+            assertThat(spool.queued()).isEmpty();
         }
     }
 
@@ -220,7 +226,7 @@ class SenderPolicyHookTest {
         acceptedId(hook.onMessage(session, mail("")));
         assertThat(Replies.line(hook.onMessage(session, mail(""))))
             .isEqualTo("550 5.7.1 sandbox accounts may send at most 2 emails per rolling 24 hours; the limit is reached");
-        assertThat(spool.enqueued).hasSize(2);
+        assertThat(spool.queued()).hasSize(2);
         assertThat(emailsOf("hook-sandbox")).isEqualTo(2);
     }
 
@@ -241,6 +247,6 @@ class SenderPolicyHookTest {
     void withoutAnApiKeyTheMessageIs530() throws Exception {
         assertThat(Replies.line(hook.onMessage(FakeSession.unauthenticated(), mail(""))))
             .isEqualTo("530 5.7.0 Authentication required");
-        assertThat(spool.enqueued).isEmpty();
+        assertThat(spool.queued()).isEmpty();
     }
 }

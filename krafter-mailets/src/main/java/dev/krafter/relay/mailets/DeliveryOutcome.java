@@ -1,0 +1,83 @@
+package dev.krafter.relay.mailets;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Optional;
+import java.util.UUID;
+
+import org.apache.mailet.Attribute;
+import org.apache.mailet.AttributeName;
+import org.apache.mailet.AttributeValue;
+import org.apache.mailet.Mail;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.krafter.relay.queue.QueueCompletion;
+import dev.krafter.relay.ses.DeliveryRecords;
+
+/**
+ * The final outcome of a delivery, carried on the mail from the terminal mailet to the queue, which
+ * writes it to the email record in the transaction that removes the mail's row: "sent" and "no
+ * longer queued" commit together. If that commit fails (the database is unreachable), the queue
+ * retries the commit, not the SES call.
+ */
+public final class DeliveryOutcome implements QueueCompletion {
+    static final AttributeName OUTCOME = AttributeName.of("krafter.outcome");
+    static final AttributeName SES_MESSAGE_ID = AttributeName.of("krafter.sesMessageId");
+    static final AttributeName REASON = AttributeName.of("krafter.outcomeReason");
+
+    private static final Logger LOGGER = LoggerFactory.getLogger(DeliveryOutcome.class);
+    private static final String SENT = "sent";
+    private static final String FAILED = "failed";
+
+    /** SES accepted the message under {@code sesMessageId}. */
+    public static void sent(Mail mail, String sesMessageId) {
+        mail.setAttribute(new Attribute(OUTCOME, AttributeValue.of(SENT)));
+        mail.setAttribute(new Attribute(SES_MESSAGE_ID, AttributeValue.of(sesMessageId == null ? "" : sesMessageId)));
+    }
+
+    /** Delivery ended without sending: a permanent SES refusal, or the retries ran out. */
+    public static void failed(Mail mail, String reason) {
+        mail.setAttribute(new Attribute(OUTCOME, AttributeValue.of(FAILED)));
+        mail.setAttribute(new Attribute(REASON, AttributeValue.of(reason == null ? "" : reason)));
+    }
+
+    @Override
+    public void complete(Connection connection, Mail mail, Optional<UUID> emailId) throws SQLException {
+        Optional<String> outcome = string(mail, OUTCOME);
+        Optional<UUID> id = emailId.isPresent() ? emailId : string(mail, KrafterAttributes.EMAIL_ID).flatMap(DeliveryOutcome::uuid);
+        if (outcome.isEmpty() || id.isEmpty()) {
+            return;
+        }
+        complete(connection, mail, outcome.get(), id.get());
+    }
+
+    private static void complete(Connection connection, Mail mail, String outcome, UUID id) throws SQLException {
+        if (outcome.equals(SENT)) {
+            String sesId = string(mail, SES_MESSAGE_ID).orElse(null);
+            if (!DeliveryRecords.markSent(connection, id, sesId)) {
+                LOGGER.error("email {} was sent as {} but has no record to mark sent", id, sesId);
+            }
+        } else if (outcome.equals(FAILED)) {
+            String reason = string(mail, REASON).orElse("");
+            if (DeliveryRecords.markFailed(connection, id, reason)) {
+                LOGGER.warn("email {} failed: {}", id, reason);
+            } else {
+                LOGGER.error("email {} failed ({}) and has no record to mark failed (or it is already sent)", id, reason);
+            }
+        }
+    }
+
+    private static Optional<UUID> uuid(String text) {
+        try {
+            return Optional.of(UUID.fromString(text));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty(); // nothing to update; the mail's row is removed all the same
+        }
+    }
+
+    private static Optional<String> string(Mail mail, AttributeName name) {
+        return mail.getAttribute(name).map(Attribute::getValue).map(AttributeValue::getValue)
+            .filter(String.class::isInstance).map(String.class::cast);
+    }
+}

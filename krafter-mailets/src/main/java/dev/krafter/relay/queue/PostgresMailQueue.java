@@ -1,0 +1,361 @@
+package dev.krafter.relay.queue;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+
+import javax.mail.MessagingException;
+
+import org.apache.james.queue.api.MailQueueItemDecoratorFactory;
+import org.apache.james.queue.api.MailQueueName;
+import org.apache.james.queue.api.ManageableMailQueue;
+import org.apache.mailet.Mail;
+import org.reactivestreams.Publisher;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.FluxSink;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * A James mail queue in PostgreSQL, shared by every node on the database.
+ *
+ * <ul>
+ * <li>{@code enQueue} is one autocommitted INSERT: when it returns, the mail is durable.
+ *     {@link #insert} writes the same row on a caller's transaction, so a mail can be committed
+ *     with other records of the caller's (the relay's email record) in one commit.</li>
+ * <li>{@code deQueue} leases ready rows for this node and hands them out as the subscriber asks
+ *     for them; the heartbeat keeps the leases of mail in process alive.</li>
+ * <li>{@code done(SUCCESS|REJECT)} deletes the row, with the {@link QueueCompletion} in the same
+ *     transaction; {@code done(RETRY)} gives the lease back, so the mail is ready again at once.</li>
+ * <li>Enqueueing the very mail a consumer holds (a retry with a delay, the spooler's re-enqueue
+ *     after an error) rewrites that row in place — new state, attributes, message and next
+ *     attempt, lease released — so a retry is one update, never a second copy of the mail.</li>
+ * </ul>
+ */
+public final class PostgresMailQueue implements ManageableMailQueue {
+    private static final Logger LOGGER = LoggerFactory.getLogger(PostgresMailQueue.class);
+
+    private final MailQueueName name;
+    private final QueueRows rows;
+    private final QueueNode node;
+    private final QueueWakeups wakeups;
+    private final QueueSettings settings;
+    private final QueueCompletion completion;
+    private final MailQueueItemDecoratorFactory decorators;
+    /** Mail handed out and not done yet, by identity: enqueueing one of these is its retry. */
+    private final Map<Mail, Item> inProcess = Collections.synchronizedMap(new IdentityHashMap<>());
+    private final List<Consumer> consumers = new CopyOnWriteArrayList<>();
+
+    PostgresMailQueue(MailQueueName name, QueueRows rows, QueueNode node, QueueWakeups wakeups, QueueSettings settings,
+                      QueueCompletion completion, MailQueueItemDecoratorFactory decorators) {
+        this.name = name;
+        this.rows = rows;
+        this.node = node;
+        this.wakeups = wakeups;
+        this.settings = settings;
+        this.completion = completion;
+        this.decorators = decorators;
+    }
+
+    @Override
+    public MailQueueName getName() {
+        return name;
+    }
+
+    /** A mail encoded for {@link #insert}; encoding reads the message once, outside any transaction. */
+    public static final class Prepared {
+        private final MailCodec.Encoded encoded;
+
+        private Prepared(MailCodec.Encoded encoded) {
+            this.encoded = encoded;
+        }
+
+        public long size() {
+            return encoded.message().length();
+        }
+    }
+
+    public Prepared prepare(Mail mail) throws MessagingException {
+        return new Prepared(MailCodec.encode(mail));
+    }
+
+    /** The column list and the placeholders of an enqueue, for a caller composing it into its own statement. */
+    public static String insertColumns() {
+        return QueueRows.INSERT_COLUMNS;
+    }
+
+    public static String insertValues() {
+        return QueueRows.INSERT_VALUES;
+    }
+
+    /** Binds {@code mail} as {@link #insertValues()} lists it, from parameter {@code first}; returns the next index. */
+    public int bindInsert(Connection c, PreparedStatement s, int first, Prepared mail, Optional<UUID> emailId)
+        throws SQLException {
+        return QueueRows.bind(c, s, first, name.asString(), mail.encoded, emailId, Duration.ZERO);
+    }
+
+    /** Tells the consumers (here and on the other nodes) that a caller committed mail of this queue. */
+    public void committed() {
+        wakeups.enqueued(name.asString());
+    }
+
+    @Override
+    public void enQueue(Mail mail, Duration delay) throws MailQueueException {
+        MailCodec.Encoded encoded;
+        try {
+            encoded = MailCodec.encode(mail);
+        } catch (MessagingException e) {
+            throw new MailQueueException("cannot read mail " + mail.getName() + " to queue it", e);
+        }
+        Item held = inProcess.get(mail);
+        try {
+            if (held != null && rows.reschedule(held.id, encoded, delay)) {
+                held.rescheduled = true;
+            } else {
+                rows.insert(name.asString(), encoded, emailIdOf(held), delay);
+            }
+        } catch (SQLException e) {
+            throw new MailQueueException("could not queue mail " + mail.getName() + ": " + e.getMessage(), e);
+        }
+        wakeups.enqueued(name.asString());
+    }
+
+    private static Optional<UUID> emailIdOf(Item held) {
+        return held == null ? Optional.empty() : held.emailId;
+    }
+
+    @Override
+    public void enQueue(Mail mail) throws MailQueueException {
+        enQueue(mail, Duration.ZERO);
+    }
+
+    @Override
+    public Publisher<Void> enqueueReactive(Mail mail) {
+        return Mono.<Void>fromRunnable(() -> {
+            try {
+                enQueue(mail);
+            } catch (MailQueueException e) {
+                throw new IllegalStateException(e);
+            }
+        }).subscribeOn(Schedulers.boundedElastic());
+    }
+
+    @Override
+    public Publisher<MailQueueItem> deQueue() {
+        return Flux.create(sink -> {
+            Consumer consumer = new Consumer(sink);
+            consumers.add(consumer);
+            sink.onRequest(consumer::request);
+            sink.onDispose(consumer::stop);
+            consumer.start();
+        }, FluxSink.OverflowStrategy.BUFFER);
+    }
+
+    @Override
+    public long getSize() throws MailQueueException {
+        return sql(() -> rows.count(name.asString()));
+    }
+
+    @Override
+    public long flush() throws MailQueueException {
+        long flushed = sql(() -> rows.flush(name.asString()));
+        wakeups.enqueued(name.asString());
+        return flushed;
+    }
+
+    @Override
+    public long clear() throws MailQueueException {
+        return sql(() -> rows.clear(name.asString()));
+    }
+
+    @Override
+    public long remove(Type type, String value) throws MailQueueException {
+        return sql(() -> switch (type) {
+            case Name -> rows.removeByName(name.asString(), value);
+            case Sender -> rows.removeBySender(name.asString(), value);
+            case Recipient -> rows.removeByRecipient(name.asString(), value);
+        });
+    }
+
+    @Override
+    public MailQueueIterator browse() throws MailQueueException {
+        List<QueueRows.Row> all;
+        try {
+            all = rows.browse(name.asString());
+        } catch (SQLException | MessagingException e) {
+            throw new MailQueueException("could not browse queue " + name.asString(), e);
+        }
+        Iterator<QueueRows.Row> it = all.iterator();
+        return new MailQueueIterator() {
+            @Override
+            public boolean hasNext() {
+                return it.hasNext();
+            }
+
+            @Override
+            public MailQueueItemView next() {
+                QueueRows.Row row = it.next();
+                return new DefaultMailQueueItemView(row.mail(), row.nextAttempt().atZone(ZoneOffset.UTC));
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    @Override
+    public void close() {
+        consumers.forEach(Consumer::stop);
+    }
+
+    @FunctionalInterface
+    private interface Sql {
+        long run() throws SQLException;
+    }
+
+    private long sql(Sql sql) throws MailQueueException {
+        try {
+            return sql.run();
+        } catch (SQLException e) {
+            throw new MailQueueException("queue " + name.asString() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** One leased mail. */
+    private final class Item implements MailQueueItem {
+        private final long id;
+        private final Mail mail;
+        private final Optional<UUID> emailId;
+        private volatile boolean rescheduled;
+        private volatile boolean done;
+
+        Item(QueueRows.Row row) {
+            this.id = row.id();
+            this.mail = row.mail();
+            this.emailId = row.emailId();
+        }
+
+        @Override
+        public Mail getMail() {
+            return mail;
+        }
+
+        @Override
+        public void done(CompletionStatus status) throws MailQueueException {
+            if (done) {
+                return;
+            }
+            done = true;
+            inProcess.remove(mail);
+            if (rescheduled) {
+                node.release(id);
+                return;
+            }
+            if (status == CompletionStatus.RETRY) {
+                node.release(id);
+                try {
+                    rows.release(id, node.id());
+                } catch (SQLException e) {
+                    LOGGER.warn("queue: could not give back mail {} ({}); it is ready again when its lease expires", mail.getName(), e.getMessage());
+                }
+                wakeups.enqueued(name.asString());
+                return;
+            }
+            try {
+                rows.complete(id, completion, mail, emailId);
+                node.release(id);
+            } catch (SQLException e) {
+                LOGGER.warn("queue: the outcome of mail {} could not be written ({}); retrying it, not the mail",
+                    mail.getName(), e.getMessage());
+                node.retryUntilDone(id, "the outcome of mail " + mail.getName(), () -> rows.complete(id, completion, mail, emailId));
+            }
+        }
+    }
+
+    /** One subscription to {@link #deQueue()}: leases as many ready rows as it was asked for. */
+    private final class Consumer {
+        private final FluxSink<MailQueueItem> sink;
+        private final AtomicLong demand = new AtomicLong();
+        private final QueueWakeups.Bell bell = new QueueWakeups.Bell();
+        private final Thread thread;
+        private volatile boolean running = true;
+
+        Consumer(FluxSink<MailQueueItem> sink) {
+            this.sink = sink;
+            this.thread = new Thread(this::run, "krafter-queue-" + name.asString());
+            thread.setDaemon(true);
+        }
+
+        void start() {
+            wakeups.register(name.asString(), bell);
+            thread.start();
+        }
+
+        void request(long n) {
+            demand.accumulateAndGet(n, (a, b) -> a + b < 0 ? Long.MAX_VALUE : a + b);
+            bell.ring();
+        }
+
+        void stop() {
+            running = false;
+            consumers.remove(this);
+            wakeups.unregister(name.asString(), bell);
+            bell.ring();
+        }
+
+        private void run() {
+            long failures = 0;
+            while (running) {
+                try {
+                    long wanted = Math.min(demand.get(), settings.batch());
+                    if (wanted <= 0) {
+                        bell.await(settings.poll().toMillis());
+                        continue;
+                    }
+                    List<QueueRows.Row> leased = rows.lease(name.asString(), node.id(), settings.lease(), (int) wanted);
+                    failures = 0;
+                    if (leased.isEmpty()) {
+                        bell.await(settings.poll().toMillis());
+                        continue;
+                    }
+                    for (QueueRows.Row row : leased) {
+                        Item item = new Item(row);
+                        node.hold(item.id);
+                        inProcess.put(item.mail, item);
+                        if (demand.get() != Long.MAX_VALUE) {
+                            demand.decrementAndGet();
+                        }
+                        sink.next(decorators.decorate(item, name));
+                    }
+                } catch (InterruptedException e) {
+                    return;
+                } catch (SQLException | MessagingException | RuntimeException e) {
+                    failures++;
+                    if (failures == 1 || failures % 60 == 0) {
+                        LOGGER.warn("queue {}: cannot lease mail ({}); trying again", name.asString(), e.getMessage());
+                    }
+                    try {
+                        bell.await(settings.poll().toMillis());
+                    } catch (InterruptedException interrupted) {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,243 @@
+package dev.krafter.relay.queue;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+import javax.mail.MessagingException;
+import javax.sql.DataSource;
+
+import org.apache.mailet.Mail;
+import org.postgresql.PGStatement;
+
+/**
+ * The SQL of the {@code mail_queue} table. A mail is ready when its {@code next_attempt} has come and
+ * nobody holds a live lease on it; leasing takes ready rows with {@code FOR UPDATE SKIP LOCKED}, so
+ * consumers on any number of nodes never wait on each other and never get the same row.
+ */
+final class QueueRows {
+    /** The columns an enqueue writes, in the order {@link #bind} binds them. */
+    static final String INSERT_COLUMNS = "queue_name, mail_name, email_id, sender, recipients, mail, message, size_bytes, next_attempt";
+    /** Their values: the delay in milliseconds is added to the inserting transaction's clock. */
+    static final String INSERT_VALUES = "?, ?, ?, ?, ?, ?::jsonb, ?, ?, now() + ? * interval '1 millisecond'";
+
+    private static final String INSERT = "INSERT INTO mail_queue (" + INSERT_COLUMNS + ") VALUES (" + INSERT_VALUES + ")";
+    private static final String RESCHEDULE = """
+        UPDATE mail_queue SET mail_name = ?, sender = ?, recipients = ?, mail = ?::jsonb, message = ?, size_bytes = ?,
+               next_attempt = now() + ? * interval '1 millisecond', lease_owner = NULL, lease_until = NULL
+         WHERE id = ?""";
+    private static final String LEASE = """
+        UPDATE mail_queue q SET lease_owner = ?, lease_until = now() + ? * interval '1 millisecond', deliveries = deliveries + 1
+          FROM (SELECT id FROM mail_queue
+                 WHERE queue_name = ? AND next_attempt <= now() AND (lease_until IS NULL OR lease_until < now())
+                 ORDER BY next_attempt, id
+                 LIMIT ?
+                 FOR UPDATE SKIP LOCKED) ready
+         WHERE q.id = ready.id
+        RETURNING q.id, q.mail_name, q.email_id, q.sender, q.recipients, q.mail::text, q.message, q.next_attempt""";
+    private static final String DELETE = "DELETE FROM mail_queue WHERE id = ?";
+    private static final String RELEASE = "UPDATE mail_queue SET lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?";
+    private static final String BROWSE = """
+        SELECT id, mail_name, email_id, sender, recipients, mail::text, message, next_attempt
+          FROM mail_queue WHERE queue_name = ? ORDER BY id""";
+    private static final String NOT_LEASED = " AND (lease_until IS NULL OR lease_until < now())";
+
+    /** A leased or browsed row, decoded. */
+    record Row(long id, Mail mail, Optional<UUID> emailId, Instant nextAttempt) {
+    }
+
+    private final DataSource dataSource;
+
+    QueueRows(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    DataSource dataSource() {
+        return dataSource;
+    }
+
+    /** Binds one enqueue from {@code first} on, as {@link #INSERT_VALUES} lists them; returns the next index. */
+    static int bind(Connection c, PreparedStatement s, int first, String queue, MailCodec.Encoded mail,
+                    Optional<UUID> emailId, Duration delay) throws SQLException {
+        int i = first;
+        s.setString(i++, queue);
+        s.setString(i++, mail.name());
+        s.setObject(i++, emailId.orElse(null));
+        s.setString(i++, mail.sender());
+        s.setArray(i++, c.createArrayOf("text", mail.recipients()));
+        s.setString(i++, mail.json());
+        s.setBinaryStream(i++, mail.message().stream(), mail.message().length());
+        s.setLong(i++, mail.message().length());
+        s.setLong(i++, delayMillis(delay));
+        return i;
+    }
+
+    void insert(String queue, MailCodec.Encoded mail, Optional<UUID> emailId, Duration delay) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(INSERT)) {
+            c.setAutoCommit(true);
+            bind(c, s, 1, queue, mail, emailId, delay);
+            s.executeUpdate();
+        }
+    }
+
+    /** The mail a consumer holds, written back with a new next attempt and no lease: a retry in place. */
+    boolean reschedule(long id, MailCodec.Encoded mail, Duration delay) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(RESCHEDULE)) {
+            c.setAutoCommit(true);
+            int i = 1;
+            s.setString(i++, mail.name());
+            s.setString(i++, mail.sender());
+            s.setArray(i++, c.createArrayOf("text", mail.recipients()));
+            s.setString(i++, mail.json());
+            s.setBinaryStream(i++, mail.message().stream(), mail.message().length());
+            s.setLong(i++, mail.message().length());
+            s.setLong(i++, delayMillis(delay));
+            s.setLong(i, id);
+            return s.executeUpdate() == 1;
+        }
+    }
+
+    List<Row> lease(String queue, String owner, Duration lease, int limit) throws SQLException, MessagingException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(LEASE)) {
+            c.setAutoCommit(true);
+            // Binary results from the first execution: the message column arrives as its bytes, not as hex text.
+            s.unwrap(PGStatement.class).setPrepareThreshold(-1);
+            s.setString(1, owner);
+            s.setLong(2, lease.toMillis());
+            s.setString(3, queue);
+            s.setInt(4, limit);
+            List<Row> rows = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(row(rs));
+                }
+            }
+            // RETURNING gives no order: hand them out in queue order.
+            rows.sort((a, b) -> a.nextAttempt().equals(b.nextAttempt())
+                ? Long.compare(a.id(), b.id()) : a.nextAttempt().compareTo(b.nextAttempt()));
+            return rows;
+        }
+    }
+
+    /** Ends a row and whatever the completion adds, in one transaction. */
+    void complete(long id, QueueCompletion completion, Mail mail, Optional<UUID> emailId) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                completion.complete(c, mail, emailId);
+                try (PreparedStatement s = c.prepareStatement(DELETE)) {
+                    s.setLong(1, id);
+                    s.executeUpdate();
+                }
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    c.rollback();
+                } catch (SQLException rollback) {
+                    e.addSuppressed(rollback);
+                }
+                throw e;
+            } finally {
+                c.setAutoCommit(true);
+            }
+        }
+    }
+
+    void release(long id, String owner) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(RELEASE)) {
+            s.setLong(1, id);
+            s.setString(2, owner);
+            s.executeUpdate();
+        }
+    }
+
+    List<Row> browse(String queue) throws SQLException, MessagingException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(BROWSE)) {
+            s.setString(1, queue);
+            List<Row> rows = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(row(rs));
+                }
+            }
+            return rows;
+        }
+    }
+
+    long count(String queue) throws SQLException {
+        return update("SELECT count(*) FROM mail_queue WHERE queue_name = ?", queue, true);
+    }
+
+    /** Makes every waiting mail of the queue ready now. */
+    long flush(String queue) throws SQLException {
+        return update("UPDATE mail_queue SET next_attempt = now() WHERE queue_name = ? AND next_attempt > now()", queue, false);
+    }
+
+    /** Removes every mail of the queue that no consumer holds. */
+    long clear(String queue) throws SQLException {
+        return update("DELETE FROM mail_queue WHERE queue_name = ?" + NOT_LEASED, queue, false);
+    }
+
+    long removeByName(String queue, String name) throws SQLException {
+        return update("DELETE FROM mail_queue WHERE queue_name = ? AND mail_name = ?" + NOT_LEASED, queue, name);
+    }
+
+    long removeBySender(String queue, String sender) throws SQLException {
+        return update("DELETE FROM mail_queue WHERE queue_name = ? AND sender = ?" + NOT_LEASED, queue, sender);
+    }
+
+    long removeByRecipient(String queue, String recipient) throws SQLException {
+        return update("DELETE FROM mail_queue WHERE queue_name = ? AND ? = ANY (recipients)" + NOT_LEASED, queue, recipient);
+    }
+
+    private long update(String sql, String queue, boolean query) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
+            s.setString(1, queue);
+            if (query) {
+                try (ResultSet rs = s.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+            return s.executeUpdate();
+        }
+    }
+
+    private long update(String sql, String queue, String value) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
+            s.setString(1, queue);
+            s.setString(2, value);
+            return s.executeUpdate();
+        }
+    }
+
+    private static Row row(ResultSet rs) throws SQLException, MessagingException {
+        long id = rs.getLong(1);
+        Array recipients = rs.getArray(5);
+        Mail mail = MailCodec.decode("mail_queue:" + id, rs.getString(2), rs.getString(4),
+            (String[]) recipients.getArray(), rs.getString(6), rs.getBytes(7));
+        Timestamp next = rs.getTimestamp(8);
+        return new Row(id, mail, Optional.ofNullable(rs.getObject(3, UUID.class)), next.toInstant());
+    }
+
+    /** A negative delay is no delay; a delay past what PostgreSQL's intervals hold is the far future. */
+    private static long delayMillis(Duration delay) {
+        if (delay == null || delay.isNegative()) {
+            return 0;
+        }
+        try {
+            return Math.min(delay.toMillis(), Duration.ofDays(365L * 1000).toMillis());
+        } catch (ArithmeticException e) {
+            return Duration.ofDays(365L * 1000).toMillis();
+        }
+    }
+}
