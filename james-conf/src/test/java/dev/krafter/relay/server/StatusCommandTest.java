@@ -124,7 +124,6 @@ class StatusCommandTest {
     @Test
     void anEmptyRelayHasNoOldestMessageAndExitsZero() throws Exception {
         try (TestDatabase empty = TestDatabase.create()) {
-            new StatusRows(empty.database().dataSource());
             CliRun run = status(empty, "--json", "--max-age", "1s");
             assertThat(run.exit()).isZero();
             JsonNode json = JSON.readTree(run.out());

@@ -10,29 +10,15 @@ import java.util.UUID;
 import javax.sql.DataSource;
 
 /**
- * Rows as the relays leave them, written straight into a test database: email records, spool rows,
- * node heartbeats. Times are given as "this long ago" (negative: in the future), relative to the
- * database's now().
+ * Rows as the relays leave them, written straight into a migrated test database: email records,
+ * spool rows, node heartbeats. Times are given as "this long ago" (negative: in the future),
+ * relative to the database's now().
  */
 public final class StatusRows {
-    // The queue's tables as its migration creates them (V3__mail_queue.sql); IF NOT EXISTS leaves the
-    // migration's own tables alone where it has run.
-    private static final String QUEUE_TABLES = """
-        CREATE TABLE IF NOT EXISTS relay_nodes (
-            id TEXT PRIMARY KEY, host TEXT NOT NULL,
-            started_at TIMESTAMPTZ NOT NULL DEFAULT now(), last_seen TIMESTAMPTZ NOT NULL DEFAULT now());
-        CREATE TABLE IF NOT EXISTS mail_queue (
-            id BIGSERIAL PRIMARY KEY, queue_name TEXT NOT NULL, mail_name TEXT NOT NULL, email_id UUID,
-            sender TEXT NOT NULL, recipients TEXT[] NOT NULL, mail JSONB NOT NULL,
-            message BYTEA NOT NULL, size_bytes BIGINT NOT NULL,
-            enqueued_at TIMESTAMPTZ NOT NULL DEFAULT now(), next_attempt TIMESTAMPTZ NOT NULL DEFAULT now(),
-            lease_owner TEXT, lease_until TIMESTAMPTZ, deliveries INTEGER NOT NULL DEFAULT 0)""";
-
     private final DataSource dataSource;
 
     public StatusRows(DataSource dataSource) {
         this.dataSource = dataSource;
-        execute(QUEUE_TABLES);
         execute("""
             INSERT INTO accounts (id) VALUES ('acct_status') ON CONFLICT DO NOTHING;
             INSERT INTO api_keys (id, account_id, key_hash, prefix, scopes, allowed_streams)
