@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Collection;
@@ -18,6 +19,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 
+import org.apache.james.util.DurationParser;
+
 import dev.krafter.relay.admin.AdminRefusal;
 import dev.krafter.relay.admin.AdminViews;
 import dev.krafter.relay.admin.KeySpec;
@@ -28,9 +31,12 @@ import dev.krafter.relay.apikey.ApiKeyStore;
 import dev.krafter.relay.apikey.NewApiKey;
 import dev.krafter.relay.db.Database;
 import dev.krafter.relay.policy.EmailRecords;
+import dev.krafter.relay.status.RelayStatus;
+import dev.krafter.relay.status.StatusQueries;
+import dev.krafter.relay.status.StatusView;
 
 /**
- * {@code bin/krafter-relay}: run | migrate | keys create|list|revoke | accounts sandbox | emails show.
+ * {@code bin/krafter-relay}: run | migrate | keys create|list|revoke | accounts sandbox | emails show | status.
  * Configuration comes from the environment (RelaySettings); the script sets up the embedded default.
  * The admin commands go through {@link RelayAdmin}, as WebAdmin's routes do.
  */
@@ -43,6 +49,7 @@ public final class KrafterCli {
                krafter-relay keys revoke ID|PREFIX
                krafter-relay accounts sandbox ACCOUNT [--on|--off] [--allow a@x.com,b@y.com] [--cap 100]
                krafter-relay emails show EMAIL_ID
+               krafter-relay status [--json] [--max-age 15m]
                krafter-relay healthcheck
         """;
 
@@ -94,9 +101,36 @@ public final class KrafterCli {
             case "keys" -> keys(args);
             case "accounts" -> accounts(args);
             case "emails" -> emails(args);
+            case "status" -> {
+                return status(args);
+            }
             default -> throw new IllegalArgumentException("unknown command: " + command);
         }
         return 0;
+    }
+
+    /** The oldest queued message may be this old before {@code status} exits 1. */
+    static final Duration STATUS_MAX_AGE = Duration.ofMinutes(15);
+
+    /**
+     * {@code status}: the relay as the database sees it, from any node. Read-only: it does not
+     * migrate, so it can point at a database the relays are upgrading.
+     */
+    private int status(Deque<String> args) throws Exception {
+        Map<String, String> options = Options.parse(args, Set.of("--max-age"), Set.of("--json"));
+        Duration maxAge;
+        try {
+            maxAge = Optional.ofNullable(options.get("--max-age")).map(String::strip)
+                .map(value -> DurationParser.parse(value, ChronoUnit.SECONDS)).orElse(STATUS_MAX_AGE);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("--max-age needs a duration such as 15m, 90s or 1h, not " + options.get("--max-age"));
+        }
+        RelayStatus status;
+        try (Database db = Database.connect(settings.database())) {
+            status = new StatusQueries(db.dataSource()).read();
+        }
+        out.print(options.containsKey("--json") ? StatusView.json(status, maxAge) : StatusView.text(status, maxAge));
+        return StatusView.exitStatus(status, maxAge);
     }
 
     private void run() throws Exception {

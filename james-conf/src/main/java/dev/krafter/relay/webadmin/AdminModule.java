@@ -23,12 +23,14 @@ import com.google.inject.util.Modules;
 
 import dev.krafter.relay.admin.RelayAdmin;
 import dev.krafter.relay.apikey.ApiKeyStore;
+import dev.krafter.relay.metrics.ProcessMemory;
 import dev.krafter.relay.policy.EmailRecords;
 
 /**
  * James's WebAdmin server (conf/webadmin.properties) with Krafter's routes and /metrics, and the
  * bearer-token filter in place of James's JWT filter. James's own routes that come with it
- * (/healthcheck, /tasks, /servers) sit behind the same token. TaskManagerModule is there because
+ * (/healthcheck, /tasks, /servers) sit behind the same token. /metrics also exports the process's
+ * resident memory ({@link ProcessMemory}). TaskManagerModule is there because
  * WebAdminServerModule always installs the /tasks routes.
  */
 public final class AdminModule extends AbstractModule {
@@ -54,6 +56,8 @@ public final class AdminModule extends AbstractModule {
         Multibinder<Routes> routes = Multibinder.newSetBinder(binder(), Routes.class);
         routes.addBinding().to(KrafterAdminRoutes.class);
         routes.addBinding().to(MetricsOverWebAdmin.class);
+        // /metrics carries the process's resident memory beside James's JVM figures
+        bind(ProcessMemory.class).asEagerSingleton();
     }
 
     @Provides
