@@ -26,7 +26,7 @@ import org.postgresql.PGStatement;
  */
 final class QueueRows {
     /** The columns an enqueue writes, in the order {@link #bind} binds them. */
-    static final String INSERT_COLUMNS = "queue_name, mail_name, email_id, sender, recipients, mail, message, size_bytes, next_attempt";
+    static final String INSERT_COLUMNS = "queue_name, email_id, mail_name, sender, recipients, mail, message, size_bytes, next_attempt";
     /** Their values: the delay in milliseconds is added to the inserting transaction's clock. */
     static final String INSERT_VALUES = "?, ?, ?, ?, ?, ?::jsonb, ?, ?, now() + ? * interval '1 millisecond'";
 
@@ -68,10 +68,16 @@ final class QueueRows {
     /** Binds one enqueue from {@code first} on, as {@link #INSERT_VALUES} lists them; returns the next index. */
     static int bind(Connection c, PreparedStatement s, int first, String queue, MailCodec.Encoded mail,
                     Optional<UUID> emailId, Duration delay) throws SQLException {
+        s.setString(first, queue);
+        s.setObject(first + 1, emailId.orElse(null));
+        return bindMail(c, s, first + 2, mail, delay);
+    }
+
+    /** The mail's own columns, mail_name to next_attempt, in the order both INSERT and RESCHEDULE list them. */
+    private static int bindMail(Connection c, PreparedStatement s, int first, MailCodec.Encoded mail, Duration delay)
+        throws SQLException {
         int i = first;
-        s.setString(i++, queue);
         s.setString(i++, mail.name());
-        s.setObject(i++, emailId.orElse(null));
         s.setString(i++, mail.sender());
         s.setArray(i++, c.createArrayOf("text", mail.recipients()));
         s.setString(i++, mail.json());
@@ -93,15 +99,7 @@ final class QueueRows {
     boolean reschedule(long id, MailCodec.Encoded mail, Duration delay) throws SQLException {
         try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(RESCHEDULE)) {
             c.setAutoCommit(true);
-            int i = 1;
-            s.setString(i++, mail.name());
-            s.setString(i++, mail.sender());
-            s.setArray(i++, c.createArrayOf("text", mail.recipients()));
-            s.setString(i++, mail.json());
-            s.setBinaryStream(i++, mail.message().stream(), mail.message().length());
-            s.setLong(i++, mail.message().length());
-            s.setLong(i++, delayMillis(delay));
-            s.setLong(i, id);
+            s.setLong(bindMail(c, s, 1, mail, delay), id);
             return s.executeUpdate() == 1;
         }
     }
