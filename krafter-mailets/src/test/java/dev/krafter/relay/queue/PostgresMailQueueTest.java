@@ -202,4 +202,26 @@ class PostgresMailQueueTest {
             assertThat(rows()).isZero();
         }
     }
+    @Test
+    void anotherNodesEnqueueWakesThisNodeThroughNotifyLongBeforeItsPoll() throws Exception {
+        Duration poll = Duration.ofSeconds(30);
+        try (PostgresMailQueueFactory listening = new PostgresMailQueueFactory(db.database().dataSource(), db.database()::connectDirect,
+                new QueueSettings("listening-" + UUID.randomUUID(), LEASE, poll, 16), QueueCompletion.NONE,
+                new RawMailQueueItemDecoratorFactory());
+             PostgresMailQueueFactory sending = node("sending-" + UUID.randomUUID(), QueueCompletion.NONE)) {
+            var items = Flux.from(listening.spool().deQueue()).toIterable().iterator();
+            Thread.sleep(1500); // the listener is connected and its consumer asleep on its 30 s poll
+            long[] waits = new long[5];
+            for (int n = 0; n < waits.length; n++) {
+                long start = System.nanoTime();
+                sending.spool().enQueue(mail("notified-" + n));
+                MailQueueItem item = items.next();
+                waits[n] = (System.nanoTime() - start) / 1_000_000;
+                item.done(MailQueueItem.CompletionStatus.SUCCESS);
+            }
+            System.out.printf("queue: enqueue on one node to lease on another, woken by NOTIFY (poll %d s): %s ms%n",
+                poll.toSeconds(), java.util.Arrays.toString(waits));
+            assertThat(java.util.Arrays.stream(waits).max().orElseThrow()).isLessThan(5_000);
+        }
+    }
 }
