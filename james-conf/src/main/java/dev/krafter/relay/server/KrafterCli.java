@@ -30,7 +30,7 @@ import dev.krafter.relay.apikey.ApiKey;
 import dev.krafter.relay.apikey.ApiKeyStore;
 import dev.krafter.relay.apikey.NewApiKey;
 import dev.krafter.relay.db.Database;
-import dev.krafter.relay.policy.EmailRecords;
+import dev.krafter.relay.emails.EmailRecords;
 import dev.krafter.relay.status.RelayStatus;
 import dev.krafter.relay.status.StatusQueries;
 import dev.krafter.relay.status.StatusView;

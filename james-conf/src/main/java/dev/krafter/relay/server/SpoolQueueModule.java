@@ -11,7 +11,7 @@ import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 
-import dev.krafter.relay.policy.EmailRecords;
+import dev.krafter.relay.emails.EmailRecords;
 import dev.krafter.relay.policy.SenderPolicy;
 import dev.krafter.relay.queue.PostgresMailQueue;
 import dev.krafter.relay.queue.PostgresMailQueueFactory;

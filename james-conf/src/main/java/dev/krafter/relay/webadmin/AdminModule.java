@@ -24,7 +24,7 @@ import com.google.inject.util.Modules;
 import dev.krafter.relay.admin.RelayAdmin;
 import dev.krafter.relay.apikey.ApiKeyStore;
 import dev.krafter.relay.metrics.ProcessMemory;
-import dev.krafter.relay.policy.EmailRecords;
+import dev.krafter.relay.emails.EmailRecords;
 
 /**
  * James's WebAdmin server (conf/webadmin.properties) with Krafter's routes and /metrics, and the

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import dev.krafter.relay.policy.EmailRecord;
-import dev.krafter.relay.policy.EmailRecords;
+import dev.krafter.relay.emails.EmailRecord;
+import dev.krafter.relay.emails.EmailRecords;
 import dev.krafter.relay.server.RelayFixture;
 import dev.krafter.relay.server.SmtpsClient;
 

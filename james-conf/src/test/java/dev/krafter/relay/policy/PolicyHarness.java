@@ -1,5 +1,8 @@
 package dev.krafter.relay.policy;
 
+import dev.krafter.relay.emails.EmailRecords;
+import dev.krafter.relay.emails.EmailRecord;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

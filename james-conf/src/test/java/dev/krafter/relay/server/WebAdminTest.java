@@ -30,10 +30,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.krafter.relay.apikey.ApiKey;
-import dev.krafter.relay.policy.EmailRecords;
+import dev.krafter.relay.emails.EmailRecords;
 import dev.krafter.relay.policy.MessageFacts;
 import dev.krafter.relay.policy.ResolvedPolicy;
-import dev.krafter.relay.ses.DeliveryRecords;
+import dev.krafter.relay.emails.DeliveryRecords;
 
 /**
  * Issue 9: the admin routes over James's WebAdmin against a real relay — real HTTP, real
@@ -302,7 +302,7 @@ class WebAdminTest {
 
         // A failed delivery shows its error (the record written as the SES leg would, without a message to deliver).
         var db = relay.database().database().dataSource();
-        java.util.UUID failedId = new dev.krafter.relay.ses.EmailRows(db).insertQueued("broadcast");
+        java.util.UUID failedId = new dev.krafter.relay.emails.EmailRows(db).insertQueued("broadcast");
         new DeliveryRecords(db).markFailed(failedId, "MessageRejected: Email address is not verified.");
         JsonNode failed = call("GET", "/krafter/emails/" + failedId, null).json();
         assertThat(failed.get("status").asText()).isEqualTo("failed");

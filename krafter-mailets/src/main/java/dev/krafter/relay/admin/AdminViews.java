@@ -7,7 +7,7 @@ import java.util.TreeSet;
 
 import dev.krafter.relay.apikey.ApiKey;
 import dev.krafter.relay.apikey.NewApiKey;
-import dev.krafter.relay.policy.EmailRecord;
+import dev.krafter.relay.emails.EmailRecord;
 
 /**
  * What the admin sees of keys, sandboxes and emails: ordered snake_case fields, rendered as JSON by

@@ -7,8 +7,8 @@ import java.util.UUID;
 import dev.krafter.relay.apikey.ApiKey;
 import dev.krafter.relay.apikey.ApiKeyStore;
 import dev.krafter.relay.apikey.NewApiKey;
-import dev.krafter.relay.policy.EmailRecord;
-import dev.krafter.relay.policy.EmailRecords;
+import dev.krafter.relay.emails.EmailRecord;
+import dev.krafter.relay.emails.EmailRecords;
 
 /**
  * The relay's admin operations, for WebAdmin's routes and the CLI alike: API keys, an account's

@@ -14,7 +14,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.krafter.relay.queue.QueueCompletion;
-import dev.krafter.relay.ses.DeliveryRecords;
+import dev.krafter.relay.emails.DeliveryRecords;
 
 /**
  * The final outcome of a delivery, carried on the mail from the terminal mailet to the queue, which

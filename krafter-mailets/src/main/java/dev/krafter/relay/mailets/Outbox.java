@@ -11,7 +11,7 @@ import javax.inject.Inject;
 import org.apache.james.queue.api.MailQueueFactory;
 
 import dev.krafter.relay.events.RelayEvents;
-import dev.krafter.relay.ses.DeliveryRecords;
+import dev.krafter.relay.emails.DeliveryRecords;
 import dev.krafter.relay.ses.OutboundEmail;
 import dev.krafter.relay.ses.OutboxWriter;
 import dev.krafter.relay.ses.SesOutcome;

@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.krafter.relay.apikey.StoreException;
 import dev.krafter.relay.events.RelayEvents;
-import dev.krafter.relay.ses.DeliveryRecords;
+import dev.krafter.relay.emails.DeliveryRecords;
 
 /**
  * For the {@code error} processor: marks the mail's email record {@code failed} with the error the

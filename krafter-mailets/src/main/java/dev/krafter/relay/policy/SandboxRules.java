@@ -8,7 +8,7 @@ import dev.krafter.relay.apikey.ApiKey.Sandbox;
 
 /**
  * The recipient half of the sandbox: only allow-listed addresses, one a message. (The rolling
- * 24-hour cap needs the database and lives in {@link EmailRecords}.) Addresses compare
+ * 24-hour cap needs the database and lives in {@link dev.krafter.relay.emails.EmailRecords}.) Addresses compare
  * case-insensitively as whole strings: people write {@code Bob@Example.com} and
  * {@code bob@example.com} for the same mailbox, and a sandbox is not the place to teach RFC 5321
  * local-part semantics.

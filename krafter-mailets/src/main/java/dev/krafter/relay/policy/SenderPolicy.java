@@ -9,7 +9,7 @@ import dev.krafter.relay.apikey.ApiKey;
  * The sender policy shared by SMTP and REST: which stream, whether tracked, which SES
  * configuration set, whether List-Unsubscribe is added, or why the send is refused. Pure: no I/O,
  * no clock; the only rule that needs the database (the sandbox's rolling cap) is enforced by
- * {@link EmailRecords#accept} in the same transaction that records the email.
+ * {@link dev.krafter.relay.emails.EmailRecords#accept} in the same transaction that records the email.
  *
  * <p>Checks run in this order, and the first failure is the answer: stream header
  * (invalid_stream), the key's allowed_streams (stream_not_allowed), sandbox recipients

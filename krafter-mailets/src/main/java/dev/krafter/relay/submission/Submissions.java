@@ -19,7 +19,7 @@ import org.apache.mailet.Mail;
 import dev.krafter.relay.apikey.ApiKey;
 import dev.krafter.relay.mailets.KrafterAttributes;
 import dev.krafter.relay.policy.AcceptOutcome;
-import dev.krafter.relay.policy.EmailRecords;
+import dev.krafter.relay.emails.EmailRecords;
 import dev.krafter.relay.policy.MessageFacts;
 import dev.krafter.relay.policy.PolicyDecision;
 import dev.krafter.relay.policy.PolicyRequest;

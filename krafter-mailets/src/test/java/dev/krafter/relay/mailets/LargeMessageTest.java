@@ -19,8 +19,8 @@ import com.fasterxml.jackson.core.JsonToken;
 
 import dev.krafter.relay.events.TestEvents;
 import dev.krafter.relay.db.TestDatabase;
-import dev.krafter.relay.ses.DeliveryRecords;
-import dev.krafter.relay.ses.EmailRows;
+import dev.krafter.relay.emails.DeliveryRecords;
+import dev.krafter.relay.emails.EmailRows;
 import dev.krafter.relay.ses.SesGateway;
 import dev.krafter.relay.ses.SesStandIn;
 import software.amazon.awssdk.services.sesv2.SesV2Client;

@@ -18,8 +18,8 @@ import dev.krafter.relay.events.TestEvents;
 import dev.krafter.relay.db.Database;
 import dev.krafter.relay.db.DatabaseSettings;
 import dev.krafter.relay.db.TestDatabase;
-import dev.krafter.relay.ses.DeliveryRecords;
-import dev.krafter.relay.ses.EmailRows;
+import dev.krafter.relay.emails.DeliveryRecords;
+import dev.krafter.relay.emails.EmailRows;
 
 class RecordFailureTest {
     /** What James's ProcessorUtil.handleException puts into Mail.getErrorMessage(). */

@@ -33,8 +33,8 @@ import dev.krafter.relay.queue.TestSpool;
 import dev.krafter.relay.submission.Submissions;
 import dev.krafter.relay.mailets.KrafterAttributes;
 import dev.krafter.relay.policy.ConfigurationSets;
-import dev.krafter.relay.policy.EmailRecord;
-import dev.krafter.relay.policy.EmailRecords;
+import dev.krafter.relay.emails.EmailRecord;
+import dev.krafter.relay.emails.EmailRecords;
 import dev.krafter.relay.policy.SenderPolicy;
 
 /** The end-of-DATA hook on a real PostgreSQL, with a recording spool in place of ActiveMQ. */

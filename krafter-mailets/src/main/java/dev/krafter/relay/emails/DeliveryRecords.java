@@ -1,4 +1,4 @@
-package dev.krafter.relay.ses;
+package dev.krafter.relay.emails;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -15,7 +15,7 @@ import dev.krafter.relay.apikey.StoreException;
 
 /**
  * The delivery side of the {@code emails} table: what became of an accepted message. The record is
- * inserted as {@code queued} at SMTP time (policy.EmailRecords); these updates move it to
+ * inserted as {@code queued} at SMTP time ({@link EmailRecords}); these updates move it to
  * {@code sent} or {@code failed}, and count the retryable failures in {@code attempts}.
  *
  * <p>{@code sent} is final: no update here turns a sent record back into failed or queued, so a late

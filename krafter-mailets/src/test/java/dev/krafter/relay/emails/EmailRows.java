@@ -1,4 +1,4 @@
-package dev.krafter.relay.ses;
+package dev.krafter.relay.emails;
 
 import java.security.SecureRandom;
 import java.sql.Connection;

@@ -1,4 +1,4 @@
-package dev.krafter.relay.policy;
+package dev.krafter.relay.emails;
 
 import java.sql.Array;
 import java.sql.Connection;
@@ -18,6 +18,10 @@ import javax.sql.DataSource;
 
 import dev.krafter.relay.apikey.ApiKey;
 import dev.krafter.relay.apikey.StoreException;
+import dev.krafter.relay.policy.AcceptOutcome;
+import dev.krafter.relay.policy.MessageFacts;
+import dev.krafter.relay.policy.PolicyViolation;
+import dev.krafter.relay.policy.ResolvedPolicy;
 
 /**
  * The {@code emails} table: one record per accepted message, and the sandbox's rolling 24-hour cap.

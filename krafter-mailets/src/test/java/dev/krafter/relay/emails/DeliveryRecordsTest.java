@@ -1,4 +1,4 @@
-package dev.krafter.relay.ses;
+package dev.krafter.relay.emails;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.krafter.relay.policy;
+package dev.krafter.relay.emails;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -16,6 +16,11 @@ import com.zaxxer.hikari.HikariDataSource;
 
 import dev.krafter.relay.apikey.ApiKey;
 import dev.krafter.relay.apikey.ApiKeyStore;
+import dev.krafter.relay.policy.AcceptOutcome;
+import dev.krafter.relay.policy.MessageFacts;
+import dev.krafter.relay.policy.PolicyViolation;
+import dev.krafter.relay.policy.ResolvedPolicy;
+import dev.krafter.relay.policy.Stream;
 import dev.krafter.relay.db.TestDatabase;
 import dev.krafter.relay.queue.PostgresMailQueue;
 import dev.krafter.relay.queue.TestSpool;

@@ -1,4 +1,4 @@
-package dev.krafter.relay.policy;
+package dev.krafter.relay.emails;
 
 import java.time.Instant;
 import java.util.List;
