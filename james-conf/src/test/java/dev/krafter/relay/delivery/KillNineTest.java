@@ -47,9 +47,9 @@ class KillNineTest {
             try (RelayProcess restarted = RelayProcess.start(env(home, ses))) {
                 Map<String, Long> deliveries = awaitDelivered(ses, killed.got250());
                 List<String> twice = twice(killed.got250(), deliveries);
-                System.out.printf("kill -9 under %d senders, SES down: %d answered 250 (%d tried at SES before the kill),"
-                        + " %d delivered after the restart, %d lost, %d delivered twice%n",
-                    SENDERS, killed.got250().size(), killed.triedBeforeKill(), deliveries.size(),
+                System.out.printf("kill -9 under %d senders, SES down: killed after %d ms of load; %d answered 250 (%d tried at"
+                        + " SES before the kill), %d delivered after the restart, %d lost, %d delivered twice%n",
+                    SENDERS, killed.loadMillis(), killed.got250().size(), killed.triedBeforeKill(), deliveries.size(),
                     lost(killed.got250(), deliveries), twice.size());
                 assertThat(lost(killed.got250(), deliveries)).as("250s not delivered").isZero();
                 assertThat(twice).as("delivered more than once").isEmpty();
@@ -71,10 +71,10 @@ class KillNineTest {
             try (RelayProcess restarted = RelayProcess.start(env(home, ses))) {
                 Map<String, Long> deliveries = awaitDelivered(ses, killed.got250());
                 List<String> twice = twice(killed.got250(), deliveries);
-                System.out.printf("kill -9 under %d senders, SES accepting: %d answered 250, %d delivered, %d lost,"
+                System.out.printf("kill -9 under %d senders, SES accepting: killed after %d ms of load; %d answered 250, %d delivered, %d lost,"
                         + " %d delivered twice; %d delivered before the kill, %d of them sent to SES but not yet marked sent"
                         + " at the kill%n",
-                    SENDERS, killed.got250().size(), killed.got250().stream().filter(deliveries::containsKey).count(),
+                    SENDERS, killed.loadMillis(), killed.got250().size(), killed.got250().stream().filter(deliveries::containsKey).count(),
                     lost(killed.got250(), deliveries), twice.size(), killed.sentBeforeKill().size(), inTheWindow.size());
                 assertThat(lost(killed.got250(), deliveries)).as("250s not delivered").isZero();
                 assertThat(twice).as("delivered twice though marked sent before the kill, or delivered twice after it")
@@ -85,8 +85,11 @@ class KillNineTest {
         }
     }
 
-    /** What the test saw up to the kill: the ids answered 250, the ids SES accepted, how many ids SES was asked for. */
-    private record Killed(List<String> got250, Set<String> sentBeforeKill, long triedBeforeKill) {
+    /**
+     * What the test saw up to the kill: the ids answered 250, the ids SES accepted, how many ids SES
+     * was asked for, how long the load ran.
+     */
+    private record Killed(List<String> got250, Set<String> sentBeforeKill, long triedBeforeKill, long loadMillis) {
     }
 
     /** 16 senders on their own connections until the relay has made 40 SES calls; then SIGKILL. */
@@ -97,6 +100,8 @@ class KillNineTest {
         RelayProcess relay = RelayProcess.start(env(home, ses));
         AtomicBoolean running = new AtomicBoolean(true);
         ExecutorService senders = Executors.newFixedThreadPool(SENDERS);
+        long loadStart = System.nanoTime();
+        long loadMillis;
         try {
             for (int t = 0; t < SENDERS; t++) {
                 int sender = t;
@@ -118,6 +123,7 @@ class KillNineTest {
             }
             ses.await(c -> c.size() >= 40, Duration.ofSeconds(60));
         } finally {
+            loadMillis = (System.nanoTime() - loadStart) / 1_000_000;
             relay.kill9();
             running.set(false);
             senders.shutdown();
@@ -126,7 +132,8 @@ class KillNineTest {
         List<String> got250 = List.copyOf(accepted);
         assertThat(got250).isNotEmpty();
         List<SesStub.Call> calls = ses.calls();
-        return new Killed(got250, deliveredIds(calls), calls.stream().map(SesStub.Call::emailId).distinct().count());
+        return new Killed(got250, deliveredIds(calls), calls.stream().map(SesStub.Call::emailId).distinct().count(),
+            loadMillis);
     }
 
     private static Map<String, Long> awaitDelivered(SesStub ses, List<String> ids) throws InterruptedException {

@@ -105,11 +105,14 @@ class TwoNodesTest {
                             }
                         }
                         takeover.sort(Long::compareTo);
+                        Instant othersDelivered = calls.stream().filter(c -> c.accepted() && !heldByA.containsKey(c.emailId()))
+                            .map(SesStub.Call::at).max(Instant::compareTo).orElseThrow();
                         System.out.printf("two nodes, node A killed for good: %d accepted (%d by each node); node A held %d leased"
                                 + " mail(s) when killed, taken over by node B %s ms after the kill (lease %d s); node B delivered"
-                                + " all %d in %d ms after SES came back; %d delivered twice%n",
+                                + " all %d in %d ms after SES came back (the %d others in %d ms); %d delivered twice%n",
                             accepted.size(), PER_NODE, heldByA.size(), takeover, LEASE.toSeconds(), accepted.size(),
-                            Duration.between(sesBack, allDelivered).toMillis(), twice.size());
+                            Duration.between(sesBack, allDelivered).toMillis(), accepted.size() - heldByA.size(),
+                            Duration.between(sesBack, othersDelivered).toMillis(), twice.size());
 
                         assertThat(twice).as("delivered more than once").isEmpty();
                         assertThat(calls.stream().filter(SesStub.Call::accepted)).as("delivered by node B, after the kill")
