@@ -40,7 +40,7 @@ class KillNineTest {
     void killedUnderLoadOf16SendersWhileSesIsDownEveryMessageThatGot250IsDeliveredOnce() throws Exception {
         try (SesStub ses = new SesStub(); RelayHome home = new RelayHome(Map.of("KRAFTER_SES_MAX_RETRIES", "100"))) {
             ses.fail(503, "ServiceUnavailable", "Service unavailable");
-            Killed killed = killUnderLoad(home, ses);
+            Killed killed = killUnderLoad(home, ses, 6);
             assertThat(killed.sentBeforeKill()).as("accepted by SES before the kill").isEmpty();
 
             ses.accept();
@@ -61,7 +61,7 @@ class KillNineTest {
     @Test
     void killedUnderLoadOf16SendersEveryMessageThatGot250IsDelivered() throws Exception {
         try (SesStub ses = new SesStub(); RelayHome home = new RelayHome(Map.of())) {
-            Killed killed = killUnderLoad(home, ses);
+            Killed killed = killUnderLoad(home, ses, 20);
             // Handed to SES (a 200 at the stand-in) but not yet marked sent when the process died: the
             // kill fell between SES's answer and the commit that ends the mail.
             Map<String, String> statusAtKill = QueueTables.statuses(home.database().database().dataSource());
@@ -92,8 +92,11 @@ class KillNineTest {
     private record Killed(List<String> got250, Set<String> sentBeforeKill, long triedBeforeKill, long loadMillis) {
     }
 
-    /** 16 senders on their own connections until the relay has made 40 SES calls; then SIGKILL. */
-    private static Killed killUnderLoad(RelayHome home, SesStub ses) throws Exception {
+    /**
+     * 16 senders on their own connections until 400 got a 250 and the relay made {@code sesCalls}
+     * SES calls; then SIGKILL.
+     */
+    private static Killed killUnderLoad(RelayHome home, SesStub ses, int sesCalls) throws Exception {
         String key = key(home);
         Path cert = home.path().resolve("var/tls/cert.pem");
         List<String> accepted = Collections.synchronizedList(new ArrayList<>());
@@ -121,7 +124,8 @@ class KillNineTest {
                     return null;
                 });
             }
-            ses.await(c -> c.size() >= 40, Duration.ofSeconds(60));
+            // Load first (400 answered 250), then the kill while the spooler works (SES called).
+            ses.await(c -> c.size() >= sesCalls && accepted.size() >= 400, Duration.ofSeconds(60));
         } finally {
             loadMillis = (System.nanoTime() - loadStart) / 1_000_000;
             relay.kill9();
