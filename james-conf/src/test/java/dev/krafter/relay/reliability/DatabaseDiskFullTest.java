@@ -10,8 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,7 +26,6 @@ import org.junit.jupiter.api.Test;
 import dev.krafter.relay.apikey.ApiKey;
 import dev.krafter.relay.apikey.ApiKeyStore;
 import dev.krafter.relay.db.Database;
-import dev.krafter.relay.db.DatabaseSettings;
 import dev.krafter.relay.db.TestDatabase;
 import dev.krafter.relay.server.Clients;
 import dev.krafter.relay.server.PrivateCluster;
@@ -97,7 +94,7 @@ class DatabaseDiskFullTest {
         long pgLogStart = Files.exists(pgLog) ? Files.size(pgLog) : 0;
         try (RelayHome home = new RelayHome(pg.relayEnv(url));
              RelayProcess relay = RelayProcess.start(home.env());
-             Database database = Database.connect(DatabaseSettings.of(url, PrivateCluster.USER, pg.password()))) {
+             Database database = pg.connect(url)) {
             DataSource db = database.dataSource();
             String key = new ApiKeyStore(db, Duration.ZERO)
                 .create("diskfull", Set.of(ApiKey.SEND_SCOPE), Set.of("transactional"), false).secret().value();
@@ -116,7 +113,7 @@ class DatabaseDiskFullTest {
             }
             Path filler = space.resolve("filler");
             long filled = fill(filler);
-            long recordsWhenFull = records(db);
+            long recordsWhenFull = QueueTables.records(db);
             long slowestMillis = 0;
             long t0 = System.nanoTime();
             try (SmtpsClient smtp = SmtpsClient.connect(relay.port(), cert).login(key)) {
@@ -136,7 +133,7 @@ class DatabaseDiskFullTest {
                 }
             }
             long fullMillis = (System.nanoTime() - t0) / 1_000_000;
-            long recordsAfterFull = records(db);
+            long recordsAfterFull = QueueTables.records(db);
             Files.delete(filler);
 
             long back = System.nanoTime();
@@ -219,14 +216,5 @@ class DatabaseDiskFullTest {
 
     private static String id(String reply) {
         return reply.substring(reply.indexOf("id=") + 3).trim();
-    }
-
-    private static long records(DataSource db) throws Exception {
-        try (Connection c = db.getConnection();
-             PreparedStatement s = c.prepareStatement("SELECT count(*) FROM emails");
-             ResultSet rs = s.executeQuery()) {
-            rs.next();
-            return rs.getLong(1);
-        }
     }
 }

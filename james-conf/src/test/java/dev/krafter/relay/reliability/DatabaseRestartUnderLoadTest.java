@@ -6,9 +6,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,7 +31,6 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.krafter.relay.apikey.ApiKey;
 import dev.krafter.relay.apikey.ApiKeyStore;
 import dev.krafter.relay.db.Database;
-import dev.krafter.relay.db.DatabaseSettings;
 import dev.krafter.relay.server.PrivateCluster;
 import dev.krafter.relay.server.QueueTables;
 import dev.krafter.relay.server.RelayHome;
@@ -68,7 +64,7 @@ class DatabaseRestartUnderLoadTest {
                 "KRAFTER_SES_RETRY_INITIAL_DELAY", "1s", "KRAFTER_SES_RETRY_MAX_DELAY", "2s", "KRAFTER_SES_MAX_RETRIES", "60"));
             try (RelayHome home = new RelayHome(env);
                  RelayProcess relay = RelayProcess.start(home.env());
-                 Database database = Database.connect(DatabaseSettings.of(url, PrivateCluster.USER, pg.password()))) {
+                 Database database = pg.connect(url)) {
                 DataSource db = database.dataSource();
                 String key = new ApiKeyStore(db, Duration.ZERO)
                     .create("restart", Set.of(ApiKey.SEND_SCOPE), Set.of("transactional"), false).secret().value();
@@ -252,14 +248,8 @@ class DatabaseRestartUnderLoadTest {
 
     private static Map<String, Integer> statusesOnce(DataSource db) throws SQLException {
         Map<String, Integer> statuses = new HashMap<>();
-        try (Connection c = db.getConnection();
-             PreparedStatement s = c.prepareStatement("SELECT id::text, status FROM emails");
-             ResultSet rs = s.executeQuery()) {
-            while (rs.next()) {
-                String status = rs.getString(2);
-                statuses.put(rs.getString(1), status.equals("queued") ? 0 : status.equals("sent") ? 1 : 2);
-            }
-        }
+        QueueTables.statuses(db).forEach((id, status) ->
+            statuses.put(id, status.equals("queued") ? 0 : status.equals("sent") ? 1 : 2));
         return statuses;
     }
 

@@ -16,6 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import dev.krafter.relay.db.Database;
+import dev.krafter.relay.db.DatabaseSettings;
 import dev.krafter.relay.db.TestDatabase;
 
 /**
@@ -74,6 +76,11 @@ public final class PrivateCluster implements AutoCloseable {
 
     public String password() {
         return password;
+    }
+
+    /** A pool of the test's own on {@code databaseUrl}, as the relay's user. */
+    public Database connect(String databaseUrl) {
+        return Database.connect(DatabaseSettings.of(databaseUrl, USER, password));
     }
 
     /** KRAFTER_DB_URL, _USER and _PASSWORD for a relay on {@code database}. */

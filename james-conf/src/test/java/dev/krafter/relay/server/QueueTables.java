@@ -32,8 +32,16 @@ public final class QueueTables {
     }
 
     public static long queueRows(DataSource db) throws SQLException {
+        return count(db, "mail_queue");
+    }
+
+    public static long records(DataSource db) throws SQLException {
+        return count(db, "emails");
+    }
+
+    private static long count(DataSource db, String table) throws SQLException {
         try (Connection c = db.getConnection();
-             PreparedStatement s = c.prepareStatement("SELECT count(*) FROM mail_queue");
+             PreparedStatement s = c.prepareStatement("SELECT count(*) FROM " + table);
              ResultSet rs = s.executeQuery()) {
             rs.next();
             return rs.getLong(1);
