@@ -9,10 +9,13 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMoc
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -29,8 +32,8 @@ final class SesStub implements AutoCloseable {
     static final String SEND_EMAIL = "/v2/email/outbound-emails";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** One SendEmail call: the request body and the HTTP status the stub answered. */
-    record Call(JsonNode request, int status) {
+    /** One SendEmail call: the request body, the HTTP status the stub answered, when it arrived. */
+    record Call(JsonNode request, int status, Instant at) {
         String emailId() {
             for (JsonNode tag : request.path("EmailTags")) {
                 if (tag.path("Name").asText().equals("email_id")) {
@@ -57,6 +60,7 @@ final class SesStub implements AutoCloseable {
         }
     }
 
+    private final Map<UUID, Call> parsed = new ConcurrentHashMap<>();
     private final WireMockServer server = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort());
 
     SesStub() {
@@ -92,8 +96,13 @@ final class SesStub implements AutoCloseable {
 
     /** SES's error shape: the type in x-amzn-ErrorType, the text in the JSON body. */
     void fail(int status, String type, String message) {
+        fail(status, type, message, Duration.ZERO);
+    }
+
+    /** As {@link #fail(int, String, String)}, each answer {@code delay} late (an SES that is down and slow). */
+    void fail(int status, String type, String message, Duration delay) {
         answer(aResponse().withStatus(status).withHeader("x-amzn-ErrorType", type)
-            .withHeader("Content-Type", "application/json")
+            .withHeader("Content-Type", "application/json").withFixedDelay((int) delay.toMillis())
             .withBody("{\"__type\":\"" + type + "\",\"message\":\"" + message + "\"}"));
     }
 
@@ -117,14 +126,19 @@ final class SesStub implements AutoCloseable {
         List<ServeEvent> events = new ArrayList<>(server.getAllServeEvents());
         java.util.Collections.reverse(events); // WireMock lists the newest first
         for (ServeEvent event : events) {
-            if (!event.getRequest().getUrl().startsWith(SEND_EMAIL)) {
-                continue;
+            if (!event.getRequest().getUrl().startsWith(SEND_EMAIL)
+                || event.getResponse() == null || event.getResponse().getStatus() == 0) {
+                continue; // not a SendEmail call, or one still being answered
             }
-            try {
-                calls.add(new Call(JSON.readTree(event.getRequest().getBodyAsString()), event.getResponse().getStatus()));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            // Parsed once: a test polling thousands of calls does not parse every body on every look.
+            calls.add(parsed.computeIfAbsent(event.getId(), id -> {
+                try {
+                    return new Call(JSON.readTree(event.getRequest().getBodyAsString()), event.getResponse().getStatus(),
+                        event.getRequest().getLoggedDate().toInstant());
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }));
         }
         return calls;
     }

@@ -16,6 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import dev.krafter.relay.db.Database;
+import dev.krafter.relay.db.DatabaseSettings;
 import dev.krafter.relay.db.TestDatabase;
 
 /**
@@ -32,21 +34,31 @@ public final class PrivateCluster implements AutoCloseable {
     private final int port;
     private final String password;
 
-    private PrivateCluster(String name) throws IOException, InterruptedException {
+    private PrivateCluster(String name, int port) throws IOException, InterruptedException {
         Path target = TestDatabase.repositoryRoot().resolve("target");
         Files.createDirectories(target);
         lockFile = FileChannel.open(target.resolve(name + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         lock = lockFile.lock();
         dir = target.resolve(name);
         pg("stop", dir.toString()); // left running by a run that died, perhaps on another port
-        port = freePort();
+        this.port = port;
         start();
         password = Files.readString(dir.resolve("password")).trim();
     }
 
     /** Starts (or reuses) the cluster named {@code name} on a free port. */
     public static PrivateCluster start(String name) throws IOException, InterruptedException {
-        return new PrivateCluster(name);
+        return new PrivateCluster(name, freePort());
+    }
+
+    /** Starts (or reuses) the cluster named {@code name} on {@code port}. */
+    public static PrivateCluster start(String name, int port) throws IOException, InterruptedException {
+        return new PrivateCluster(name, port);
+    }
+
+    /** The cluster's directory: data/, password, postgresql.log. */
+    public Path dir() {
+        return dir;
     }
 
     /** Drops and creates {@code database}; returns its JDBC URL. */
@@ -64,6 +76,11 @@ public final class PrivateCluster implements AutoCloseable {
 
     public String password() {
         return password;
+    }
+
+    /** A pool of the test's own on {@code databaseUrl}, as the relay's user. */
+    public Database connect(String databaseUrl) {
+        return Database.connect(DatabaseSettings.of(databaseUrl, USER, password));
     }
 
     /** KRAFTER_DB_URL, _USER and _PASSWORD for a relay on {@code database}. */
