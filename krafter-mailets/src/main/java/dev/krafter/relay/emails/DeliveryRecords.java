@@ -4,12 +4,15 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 
 import javax.inject.Inject;
 import javax.sql.DataSource;
+
+import dev.krafter.relay.queue.QueueCompletion;
 
 import dev.krafter.relay.apikey.StoreException;
 
@@ -75,14 +78,14 @@ public class DeliveryRecords {
         return update(MARK_FAILED, truncate(error), emailId, "mark failed");
     }
 
-    /** {@link #markSent} on the caller's transaction (the queue's, which removes the mail's row with it). */
-    public static boolean markSent(Connection c, UUID emailId, String sesMessageId) throws SQLException {
-        return update(c, MARK_SENT, sesMessageId, emailId);
+    /** {@link #markSent} as a statement for the queue to run with the removal of the mail's row. */
+    public static QueueCompletion.Statement markSentStatement(UUID emailId, String sesMessageId) {
+        return new QueueCompletion.Statement(MARK_SENT, Arrays.asList(sesMessageId, emailId));
     }
 
-    /** {@link #markFailed} on the caller's transaction. */
-    public static boolean markFailed(Connection c, UUID emailId, String error) throws SQLException {
-        return update(c, MARK_FAILED, truncate(error), emailId);
+    /** {@link #markFailed} as a statement for the queue to run with the removal of the mail's row. */
+    public static QueueCompletion.Statement markFailedStatement(UUID emailId, String error) {
+        return new QueueCompletion.Statement(MARK_FAILED, Arrays.asList(truncate(error), emailId));
     }
 
     private boolean update(String sql, String text, UUID emailId, String what) {

@@ -1,7 +1,5 @@
 package dev.krafter.relay.mailets;
 
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
@@ -18,8 +16,8 @@ import dev.krafter.relay.emails.DeliveryRecords;
 
 /**
  * The final outcome of a delivery, carried on the mail from the terminal mailet to the queue, which
- * writes it to the email record in the transaction that removes the mail's row: "sent" and "no
- * longer queued" commit together. If that commit fails (the database is unreachable), the queue
+ * writes it to the email record in the statement that removes the mail's row: "sent" and "no
+ * longer queued" commit together, in one round trip. If that commit fails (the database is unreachable), the queue
  * retries the commit, not the SES call.
  */
 public final class DeliveryOutcome implements QueueCompletion {
@@ -60,29 +58,21 @@ public final class DeliveryOutcome implements QueueCompletion {
     }
 
     @Override
-    public void complete(Connection connection, Mail mail, Optional<UUID> emailId) throws SQLException {
+    public Optional<QueueCompletion.Statement> statement(Mail mail, Optional<UUID> emailId) {
         Optional<String> outcome = string(mail, OUTCOME);
         Optional<UUID> id = emailId.isPresent() ? emailId : string(mail, KrafterAttributes.EMAIL_ID).flatMap(DeliveryOutcome::uuid);
         if (outcome.isEmpty() || id.isEmpty()) {
-            return;
+            return Optional.empty();
         }
-        complete(connection, mail, outcome.get(), id.get());
-    }
-
-    private static void complete(Connection connection, Mail mail, String outcome, UUID id) throws SQLException {
-        if (outcome.equals(SENT)) {
-            String sesId = string(mail, SES_MESSAGE_ID).orElse(null);
-            if (!DeliveryRecords.markSent(connection, id, sesId)) {
-                LOGGER.error("email {} was sent as {} but has no record to mark sent", id, sesId);
-            }
-        } else if (outcome.equals(FAILED)) {
+        if (outcome.get().equals(SENT)) {
+            return Optional.of(DeliveryRecords.markSentStatement(id.get(), string(mail, SES_MESSAGE_ID).orElse(null)));
+        }
+        if (outcome.get().equals(FAILED)) {
             String reason = string(mail, REASON).orElse("");
-            if (DeliveryRecords.markFailed(connection, id, reason)) {
-                LOGGER.warn("email {} failed: {}", id, reason);
-            } else {
-                LOGGER.error("email {} failed ({}) and has no record to mark failed (or it is already sent)", id, reason);
-            }
+            LOGGER.warn("email {} failed: {}", id.get(), reason);
+            return Optional.of(DeliveryRecords.markFailedStatement(id.get(), reason));
         }
+        return Optional.empty();
     }
 
     private static Optional<UUID> uuid(String text) {

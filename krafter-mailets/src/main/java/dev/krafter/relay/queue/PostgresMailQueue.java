@@ -39,8 +39,8 @@ import reactor.core.scheduler.Schedulers;
  *     with other records of the caller's (the relay's email record) in one commit.</li>
  * <li>{@code deQueue} leases ready rows for this node and hands them out as the subscriber asks
  *     for them; the heartbeat keeps the leases of mail in process alive.</li>
- * <li>{@code done(SUCCESS)} deletes the row, with the {@link QueueCompletion} in the same
- *     transaction, unless the completion postpones the mail (its processing could not finish);
+ * <li>{@code done(SUCCESS)} deletes the row, with the {@link QueueCompletion}'s write in the same
+ *     statement, unless the completion postpones the mail (its processing could not finish);
  *     {@code done(RETRY)} gives the lease back, so the mail is ready again at once;
  *     {@code done(REJECT)} (the spooler's last resort when its error handling failed) keeps the
  *     mail too, ready again after a few seconds: accepted mail is never dropped by the queue.</li>
@@ -293,13 +293,14 @@ public final class PostgresMailQueue implements ManageableMailQueue {
                 wakeups.enqueued(name.asString());
                 return;
             }
+            Optional<QueueCompletion.Statement> outcome = completion.statement(mail, emailId);
             try {
-                rows.complete(id, completion, mail, emailId);
+                rows.complete(id, outcome);
                 node.release(id);
             } catch (SQLException e) {
                 LOGGER.warn("queue: the outcome of mail {} could not be written ({}); retrying it, not the mail",
                     mail.getName(), e.getMessage());
-                node.retryUntilDone(id, "the outcome of mail " + mail.getName(), () -> rows.complete(id, completion, mail, emailId));
+                node.retryUntilDone(id, "the outcome of mail " + mail.getName(), () -> rows.complete(id, outcome));
             }
         }
     }

@@ -1,24 +1,33 @@
 package dev.krafter.relay.queue;
 
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
 import org.apache.mailet.Mail;
 
 /**
- * What else commits with the removal of a processed mail's row: the same transaction, so the
- * outcome a mailet recorded on the mail and the end of its queue entry land together or not at all.
+ * What else commits with the removal of a processed mail's row: one statement with the row's
+ * DELETE, so the outcome a mailet recorded on the mail and the end of its queue entry land together
+ * or not at all, in one round trip.
  */
 @FunctionalInterface
 public interface QueueCompletion {
-    QueueCompletion NONE = (connection, mail, emailId) -> {
-    };
+    QueueCompletion NONE = (mail, emailId) -> Optional.empty();
 
-    /** Runs on the transaction that deletes the row; throwing rolls both back (and the completion is retried). */
-    void complete(Connection connection, Mail mail, Optional<UUID> emailId) throws SQLException;
+    /**
+     * A data-modifying statement ({@code UPDATE …}, {@code INSERT …}) run as a common table expression
+     * of the row's {@code DELETE}, with its {@code ?} parameters in order.
+     */
+    record Statement(String sql, List<Object> parameters) {
+        public Statement {
+            parameters = java.util.Collections.unmodifiableList(new java.util.ArrayList<>(parameters)); // nulls allowed
+        }
+    }
+
+    /** What to write with the removal of {@code mail}'s row; empty: nothing. */
+    Optional<Statement> statement(Mail mail, Optional<UUID> emailId);
 
     /**
      * A mail whose processing could not finish (what it needed of the database was not there): it

@@ -126,27 +126,17 @@ final class QueueRows {
         }
     }
 
-    /** Ends a row and whatever the completion adds, in one transaction. */
-    void complete(long id, QueueCompletion completion, Mail mail, Optional<UUID> emailId) throws SQLException {
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                completion.complete(c, mail, emailId);
-                try (PreparedStatement s = c.prepareStatement(DELETE)) {
-                    s.setLong(1, id);
-                    s.executeUpdate();
-                }
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                try {
-                    c.rollback();
-                } catch (SQLException rollback) {
-                    e.addSuppressed(rollback);
-                }
-                throw e;
-            } finally {
-                c.setAutoCommit(true);
+    /** Ends a row and whatever the completion adds to it, in one auto-committed statement. */
+    void complete(long id, Optional<QueueCompletion.Statement> outcome) throws SQLException {
+        String sql = outcome.map(o -> "WITH outcome AS (" + o.sql() + ") " + DELETE).orElse(DELETE);
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
+            c.setAutoCommit(true);
+            int i = 1;
+            for (Object parameter : outcome.map(QueueCompletion.Statement::parameters).orElse(List.of())) {
+                s.setObject(i++, parameter);
             }
+            s.setLong(i, id);
+            s.executeUpdate();
         }
     }
 
