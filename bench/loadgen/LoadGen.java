@@ -47,6 +47,7 @@ import javax.net.ssl.TrustManagerFactory;
  * <pre>
  *   LoadGen smtp       --port P --ca cert.pem --password K --size BYTES --mode new|reuse --c N
  *                      --warmup S --duration S [--max N] --pids 1,2 [--aux pg=3,ses=4] [--tag k=v,…]
+ *                      [--pg postgresql://…] [--sink-counter smtp-sink.log] [--queue-dir postfix/queue]
  *   LoadGen handshake  --port P --ca cert.pem --c N --warmup S --duration S --pids … [--tag …]
  *   LoadGen settle     --pids 1,2 [--max S]                          (wait until the trees are idle)
  *   LoadGen tls-server --port P --cert cert.pem --key key.pem        (the bare JVM TLS ceiling)
@@ -56,7 +57,8 @@ import javax.net.ssl.TrustManagerFactory;
  * One smtp/handshake run is one benchmark cell: warm-up, then a measured window bounded by time and
  * (optionally) message count; it prints one JSON line. Latency is end-of-DATA (the final ".") to the
  * reply. CPU is utime+stime (+ reaped children) of the process trees rooted at --pids, from /proc,
- * between the window's start and end, divided by the messages completed in the window.
+ * between the window's start and end, divided by the messages completed in the window. Delivered
+ * (what reached the next hop) is counted over the same window; see {@link NextHop}.
  */
 public final class LoadGen {
     private static final String HOST = "127.0.0.1";
@@ -335,10 +337,13 @@ public final class LoadGen {
                 t.start();
             }
             Thread.sleep((long) (warmup * 1000));
+            NextHop hop = new NextHop(o);
+            hop.start();
             long cpu0 = server.ticks();
             Map<String, Long> aux0 = new LinkedHashMap<>();
             aux.forEach((k, v) -> aux0.put(k, v.ticks()));
             long t0 = System.nanoTime();
+            long wall0 = wallMicros();
             measuring = true;
             long deadline = t0 + (long) (duration * 1e9);
             long peakPss = 0;
@@ -356,12 +361,15 @@ public final class LoadGen {
             }
             measuring = false;
             long t1 = System.nanoTime();
+            long wall1 = wallMicros();
+            hop.sinkEnd();
             long cpu1 = server.ticks();
             Map<String, Long> aux1 = new LinkedHashMap<>();
             aux.forEach((k, v) -> aux1.put(k, v.ticks()));
             long[] mem = server.memoryKb();
             peakPss = Math.max(peakPss, mem[0]);
             peakRss = Math.max(peakRss, mem[1]);
+            hop.end();
             stop = true;
             for (Thread t : workers) {
                 t.join(5_000);
@@ -392,6 +400,7 @@ public final class LoadGen {
             for (String k : aux.keySet()) {
                 r.put("cpu_ms_per_msg_" + k, count == 0 ? 0 : round((aux1.get(k) - aux0.get(k)) * tick / count));
             }
+            hop.report(r, count, secs, wall0, wall1);
             r.put("pss_peak_mb", round(peakPss / 1024.0));
             r.put("rss_peak_mb", round(peakRss / 1024.0));
             r.put("connections", connections.get());
@@ -466,6 +475,172 @@ public final class LoadGen {
                     mine[0] = bigger;
                 }
                 mine[0][n[0]++] = took;
+            }
+        }
+    }
+
+    static long wallMicros() {
+        java.time.Instant now = java.time.Instant.now();
+        return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
+    }
+
+    /**
+     * What reached the next hop during the window, and for the relay what PostgreSQL did for it.
+     * <ul>
+     *   <li>{@code --sink-counter FILE}: the output of {@code smtp-sink -c} (a running count of completed
+     *       DATA commands); delivered = its last value at the window's end minus at its start.</li>
+     *   <li>{@code --pg URL} (libpq URL, the relay's database): delivered = email records marked sent
+     *       (SES answered) with {@code sent_at} inside the window, counted after it; and the deltas of
+     *       {@code pg_stat_wal} (wal_sync, wal_write, wal_bytes), {@code pg_stat_database.xact_commit},
+     *       transaction ids assigned (write transactions) and the {@code mail_queue} rows at both ends.</li>
+     *   <li>{@code --queue-dir DIR}: a Postfix queue directory; its queued files at both ends.</li>
+     * </ul>
+     * Every reading is taken outside the CPU window's bounds (psql runs as the load generator's child;
+     * its backend is PostgreSQL's), so the probes cost the measured servers nothing but one query each end.
+     */
+    static final class NextHop {
+        static final String STATS = "SELECT w.wal_sync, w.wal_write, w.wal_bytes, d.xact_commit, "
+            + "pg_snapshot_xmax(pg_current_snapshot()), (SELECT count(*) FROM mail_queue) "
+            + "FROM pg_stat_wal w, pg_stat_database d WHERE d.datname = current_database()";
+        final Path sinkCounter;
+        final String pg;
+        final Path queueDir;
+        long sink0 = -1;
+        long sink1 = -1;
+        double[] pg0;
+        double[] pg1;
+        long queue0 = -1;
+        long queue1 = -1;
+        final List<String> problems = new ArrayList<>();
+
+        NextHop(Map<String, String> o) {
+            sinkCounter = o.containsKey("sink-counter") ? Path.of(o.get("sink-counter")) : null;
+            pg = o.get("pg");
+            queueDir = o.containsKey("queue-dir") ? Path.of(o.get("queue-dir")) : null;
+        }
+
+        void start() {
+            if (pg != null) {
+                pg0 = stats();
+            }
+            if (queueDir != null) {
+                queue0 = queuedFiles();
+            }
+            if (sinkCounter != null) {
+                sink0 = counter();
+            }
+        }
+
+        void sinkEnd() {
+            if (sinkCounter != null) {
+                sink1 = counter();
+            }
+        }
+
+        void end() {
+            if (pg != null) {
+                pg1 = stats();
+            }
+            if (queueDir != null) {
+                queue1 = queuedFiles();
+            }
+        }
+
+        void report(Map<String, Object> r, long accepted, double secs, long wall0, long wall1) throws InterruptedException {
+            long delivered = -1;
+            if (sinkCounter != null && sink0 >= 0 && sink1 >= 0) {
+                delivered = sink1 - sink0;
+            }
+            if (pg != null) {
+                Thread.sleep(300); // a completion begun inside the window (sent_at = its start) commits
+                String n = psql(String.format(Locale.ROOT, "SELECT count(*) FROM emails WHERE status = 'sent' "
+                    + "AND sent_at >= to_timestamp(%d / 1e6) AND sent_at < to_timestamp(%d / 1e6)", wall0, wall1));
+                delivered = n == null ? -1 : Long.parseLong(n.strip());
+            }
+            if (delivered >= 0) {
+                r.put("delivered", delivered);
+                r.put("delivered_rate", round(delivered / secs));
+            }
+            if (pg0 != null && pg1 != null && accepted > 0) {
+                String[] names = {"wal_sync", "wal_write", "wal_bytes", "xact_commit", "write_xacts"};
+                for (int i = 0; i < names.length; i++) {
+                    double d = pg1[i] - pg0[i];
+                    r.put(names[i], (long) d);
+                    r.put(names[i] + "_per_msg", i == 2 ? round(d / accepted / 1024.0) : Math.round(d / accepted * 1000.0) / 1000.0);
+                }
+                r.put("queue_start", (long) pg0[5]);
+                r.put("queue_end", (long) pg1[5]);
+            }
+            if (queue0 >= 0 && queue1 >= 0) {
+                r.put("queue_start", queue0);
+                r.put("queue_end", queue1);
+            }
+            if (!problems.isEmpty()) {
+                r.put("next_hop_problem", String.join(" | ", problems));
+            }
+        }
+
+        /** The last number smtp-sink -c wrote ("1\r2\r3\r…"), 0 before its first message. */
+        long counter() {
+            try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(sinkCounter.toFile(), "r")) {
+                long len = f.length();
+                int n = (int) Math.min(len, 64);
+                byte[] tail = new byte[n];
+                f.seek(len - n);
+                f.readFully(tail);
+                Matcher m = Pattern.compile("(\\d+)\\D*$").matcher(new String(tail, StandardCharsets.US_ASCII));
+                return m.find() ? Long.parseLong(m.group(1)) : 0;
+            } catch (IOException e) {
+                problems.add("sink counter: " + e.getMessage());
+                return -1;
+            }
+        }
+
+        long queuedFiles() {
+            long n = 0;
+            for (String sub : List.of("maildrop", "incoming", "active", "deferred", "hold")) {
+                Path d = queueDir.resolve(sub);
+                if (!Files.isDirectory(d)) {
+                    continue;
+                }
+                try (var files = Files.walk(d)) {
+                    n += files.filter(Files::isRegularFile).count();
+                } catch (IOException | java.io.UncheckedIOException e) {
+                    // a file moved between listing and reading: count the rest
+                }
+            }
+            return n;
+        }
+
+        double[] stats() {
+            String line = psql(STATS);
+            if (line == null) {
+                return null;
+            }
+            String[] f = line.strip().split("\\|");
+            double[] v = new double[f.length];
+            for (int i = 0; i < f.length; i++) {
+                v[i] = Double.parseDouble(f[i]);
+            }
+            return v;
+        }
+
+        String psql(String sql) {
+            try {
+                Process p = new ProcessBuilder("psql", pg, "-XqtA", "-v", "ON_ERROR_STOP=1", "-c", sql)
+                    .redirectErrorStream(true).start();
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) || p.exitValue() != 0) {
+                    problems.add("psql: " + out.strip());
+                    return null;
+                }
+                return out;
+            } catch (IOException e) {
+                problems.add("psql: " + e.getMessage());
+                return null;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
             }
         }
     }
@@ -654,8 +829,13 @@ public final class LoadGen {
             }
             List<String> peers = servers.stream().filter(s -> !s.equals("relay") && !s.equals("bare-jvm")).toList();
             StringBuilder out = new StringBuilder();
-            out.append("| cell | server | reps | msg/s | p50 ms | p99 ms | connect→AUTH p50 ms | server CPU ms/msg | peak PSS MB | peak RSS MB | errors |\n");
-            out.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+            out.append(summary(byCell, peers));
+            out.append("\nEvery figure (medians over repetitions). msg/s: 250s in the window ÷ its length; delivered msg/s: "
+                + "messages that reached the next hop (relay: SES stand-in, records marked sent; peers: their smtp-sink) in the "
+                + "same window ÷ its length; queue: rows/files queued at the window's start → end (relay: mail_queue; Postfix: "
+                + "its queue directory).\n\n");
+            out.append("| cell | server | reps | msg/s | delivered msg/s | queue start→end | p50 ms | p99 ms | connect→AUTH p50 ms | server CPU ms/msg | peak PSS MB | peak RSS MB | errors |\n");
+            out.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
             for (var cell : byCell.entrySet()) {
                 for (String server : servers) {
                     Map<String, Map<String, String>> reps = cell.getValue().get(server);
@@ -667,15 +847,16 @@ public final class LoadGen {
                         .map(k -> k.substring("cpu_ms_per_msg_".length()) + " " + fmt(median(rows, k)))
                         .reduce((a, b) -> a + ", " + b).map(s -> " (" + s + ")").orElse("");
                     double setup = median(rows, "setup_p50_ms");
-                    out.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s | %s | %s%s | %s | %s | %s |%n", cell.getKey(), server,
-                        rows.size(), fmt(median(rows, "rate")), fmt(median(rows, "p50_ms")), fmt(median(rows, "p99_ms")),
+                    out.append(String.format(Locale.ROOT, "| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s%s | %s | %s | %s |%n", cell.getKey(), server,
+                        rows.size(), fmt(median(rows, "rate")), fmt(median(rows, "delivered_rate")), queue(rows),
+                        fmt(median(rows, "p50_ms")), fmt(median(rows, "p99_ms")),
                         setup > 0 ? fmt(setup) : "–", fmt(median(rows, "cpu_ms_per_msg")), aux, fmt(median(rows, "pss_peak_mb")), fmt(median(rows, "rss_peak_mb")),
                         fmt(rows.stream().mapToDouble(r -> Double.parseDouble(r.get("errors"))).sum())));
                 }
             }
             out.append("\nRatios relay/peer: median over repetitions of the per-repetition ratio "
                 + "(msg/s: higher is better for the relay; p99 and CPU: lower is better).\n\n");
-            out.append("| cell | peer | msg/s ratio | p99 ratio | CPU/msg ratio | peak PSS ratio |\n|---|---|---|---|---|---|\n");
+            out.append("| cell | peer | msg/s ratio | delivered msg/s ratio | p99 ratio | CPU/msg ratio | peak PSS ratio |\n|---|---|---|---|---|---|---|\n");
             for (var cell : byCell.entrySet()) {
                 Map<String, Map<String, String>> relay = cell.getValue().get("relay");
                 if (relay == null) {
@@ -686,11 +867,12 @@ public final class LoadGen {
                     if (other == null) {
                         continue;
                     }
-                    out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |%n", cell.getKey(), peer,
-                        fmt(ratio(relay, other, "rate")), fmt(ratio(relay, other, "p99_ms")),
+                    out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s |%n", cell.getKey(), peer,
+                        fmt(ratio(relay, other, "rate")), fmt(ratio(relay, other, "delivered_rate")), fmt(ratio(relay, other, "p99_ms")),
                         fmt(ratio(relay, other, "cpu_ms_per_msg")), fmt(ratio(relay, other, "pss_peak_mb"))));
                 }
             }
+            out.append(postgres(byCell));
             Map<String, Map<String, Map<String, String>>> handshakes = byCell.get("handshake-c16");
             if (handshakes != null && handshakes.containsKey("bare-jvm")) {
                 Map<String, Map<String, String>> bare = handshakes.get("bare-jvm");
@@ -707,6 +889,86 @@ public final class LoadGen {
                 }
             }
             return out.toString();
+        }
+
+        /** One line per cell: the relay against each peer, ratios per repetition then their median. */
+        static String summary(Map<String, Map<String, Map<String, Map<String, String>>>> byCell, List<String> peers) {
+            StringBuilder out = new StringBuilder();
+            String names = "relay" + peers.stream().map(p -> " / " + p).reduce("", String::concat);
+            out.append("| cell | msg/s ").append(names);
+            peers.forEach(p -> out.append(" | relay ÷ ").append(p));
+            out.append(" | delivered msg/s ").append(names);
+            peers.forEach(p -> out.append(" | delivered relay ÷ ").append(p));
+            out.append(" | p50 ms ").append(names).append(" | p99 ms ").append(names)
+                .append(" | server CPU ms/msg ").append(names).append(" | peak PSS MB ").append(names).append(" |\n|---");
+            int columns = 1 + 2 * peers.size() + 2 + 4;
+            out.append("|---".repeat(columns)).append("|\n");
+            for (var cell : byCell.entrySet()) {
+                Map<String, Map<String, String>> relay = cell.getValue().get("relay");
+                if (relay == null || cell.getKey().startsWith("handshake")) {
+                    continue;
+                }
+                List<String> all = new ArrayList<>(List.of("relay"));
+                all.addAll(peers);
+                out.append("| ").append(cell.getKey());
+                out.append(" | ").append(each(cell.getValue(), all, "rate"));
+                for (String p : peers) {
+                    out.append(" | **").append(ratioOrDash(relay, cell.getValue().get(p), "rate")).append("**");
+                }
+                out.append(" | ").append(each(cell.getValue(), all, "delivered_rate"));
+                for (String p : peers) {
+                    out.append(" | ").append(ratioOrDash(relay, cell.getValue().get(p), "delivered_rate"));
+                }
+                for (String key : List.of("p50_ms", "p99_ms", "cpu_ms_per_msg", "pss_peak_mb")) {
+                    out.append(" | ").append(each(cell.getValue(), all, key));
+                }
+                out.append(" |\n");
+            }
+            return out.toString();
+        }
+
+        /** The relay's PostgreSQL work per accepted message (250), from the window's deltas. */
+        static String postgres(Map<String, Map<String, Map<String, Map<String, String>>>> byCell) {
+            StringBuilder out = new StringBuilder("\nThe relay's PostgreSQL per accepted message (deltas over the window ÷ the 250s in it; "
+                + "pg_stat_wal, pg_stat_database.xact_commit of the relay's database, write transactions = transaction ids "
+                + "assigned). An accept is 1 round trip and 1 commit by design; a delivery 1 commit (record sent + row deleted) "
+                + "plus its share of a lease query. WAL syncs/msg below the commits/msg is group commit.\n\n"
+                + "| cell | msg/s | delivered msg/s | WAL syncs/msg | WAL writes/msg | WAL KiB/msg | xacts/msg | write xacts/msg | queue rows start→end |\n"
+                + "|---|---|---|---|---|---|---|---|---|\n");
+            boolean any = false;
+            for (var cell : byCell.entrySet()) {
+                Map<String, Map<String, String>> relay = cell.getValue().get("relay");
+                if (relay == null || relay.values().stream().noneMatch(r -> r.containsKey("wal_sync_per_msg"))) {
+                    continue;
+                }
+                any = true;
+                Collection<Map<String, String>> rows = relay.values();
+                out.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", cell.getKey(),
+                    fmt(median(rows, "rate")), fmt(median(rows, "delivered_rate")), fmt3(median(rows, "wal_sync_per_msg")),
+                    fmt3(median(rows, "wal_write_per_msg")), fmt(median(rows, "wal_bytes_per_msg")), fmt3(median(rows, "xact_commit_per_msg")),
+                    fmt3(median(rows, "write_xacts_per_msg")), queue(rows)));
+            }
+            return any ? out.toString() : "";
+        }
+
+        static String each(Map<String, Map<String, Map<String, String>>> cell, List<String> servers, String key) {
+            return servers.stream().map(s -> cell.get(s) == null ? "–" : fmt(median(cell.get(s).values(), key)))
+                .reduce((a, b) -> a + " / " + b).orElse("–");
+        }
+
+        static String ratioOrDash(Map<String, Map<String, String>> relay, Map<String, Map<String, String>> peer, String key) {
+            return peer == null ? "–" : fmt(ratio(relay, peer, key));
+        }
+
+        /** Per repetition "start→end", medians of both. */
+        static String queue(Collection<Map<String, String>> rows) {
+            double a = median(rows, "queue_start");
+            double b = median(rows, "queue_end");
+            return Double.isNaN(a) || Double.isNaN(b) ? "–" : fmt(a) + "→" + fmt(b);
+        }
+
+        static String fmt3(double v) {
+            return Double.isNaN(v) ? "–" : String.format(Locale.ROOT, "%.3f", v);
         }
 
         static double median(Collection<Map<String, String>> rows, String key) {
@@ -726,6 +988,9 @@ public final class LoadGen {
             for (var rep : relay.entrySet()) {
                 Map<String, String> other = peer.get(rep.getKey());
                 if (other == null) {
+                    continue;
+                }
+                if (rep.getValue().get(key) == null || other.get(key) == null) {
                     continue;
                 }
                 double a = Double.parseDouble(rep.getValue().get(key));
