@@ -5,6 +5,6 @@ public record DatabaseSettings(String url, String user, String password, int poo
                                long connectTimeoutMillis, int socketTimeoutSeconds) {
 
     public static DatabaseSettings of(String url, String user, String password) {
-        return new DatabaseSettings(url, user, password, 16, 2_000, 10);
+        return new DatabaseSettings(url, user, password, 32, 2_000, 10);
     }
 }

@@ -60,12 +60,15 @@ public final class PostgresMailQueue implements ManageableMailQueue {
     private final QueueSettings settings;
     private final QueueCompletion completion;
     private final MailQueueItemDecoratorFactory decorators;
+    private final PostgresMailQueueFactory.ListenConnections connections;
     /** Mail handed out and not done yet, by identity: enqueueing one of these is its retry. */
     private final Map<Mail, Item> inProcess = Collections.synchronizedMap(new IdentityHashMap<>());
     private final List<Consumer> consumers = new CopyOnWriteArrayList<>();
 
     PostgresMailQueue(MailQueueName name, QueueRows rows, QueueNode node, QueueWakeups wakeups, QueueSettings settings,
-                      QueueCompletion completion, MailQueueItemDecoratorFactory decorators) {
+                      QueueCompletion completion, MailQueueItemDecoratorFactory decorators,
+                      PostgresMailQueueFactory.ListenConnections connections) {
+        this.connections = connections;
         this.name = name;
         this.rows = rows;
         this.node = node;
@@ -338,11 +341,15 @@ public final class PostgresMailQueue implements ManageableMailQueue {
 
         private void run() {
             long failures = 0;
+            java.sql.Connection connection = null;
             while (running) {
                 try {
+                    if (connection == null) {
+                        connection = QueueRows.softConnection(connections.open());
+                    }
                     if (failures > 0) {
                         // The failed lease query may have committed with its answer lost: give back what we do not hold.
-                        int released = rows.releaseUnheld(name.asString(), node.id(), node.held());
+                        int released = rows.releaseUnheld(connection, name.asString(), node.id(), node.held());
                         if (released > 0) {
                             LOGGER.info("queue {}: {} mail(s) leased by a lost answer are ready again", name.asString(), released);
                         }
@@ -352,7 +359,7 @@ public final class PostgresMailQueue implements ManageableMailQueue {
                         bell.await(settings.poll().toMillis());
                         continue;
                     }
-                    List<QueueRows.Row> leased = rows.lease(name.asString(), node.id(), settings.lease(), (int) wanted);
+                    List<QueueRows.Row> leased = rows.lease(connection, name.asString(), node.id(), settings.lease(), (int) wanted);
                     failures = 0;
                     if (leased.isEmpty()) {
                         bell.await(settings.poll().toMillis());
@@ -368,18 +375,31 @@ public final class PostgresMailQueue implements ManageableMailQueue {
                         sink.next(decorators.decorate(item, name));
                     }
                 } catch (InterruptedException e) {
-                    return;
+                    break;
                 } catch (SQLException | MessagingException | RuntimeException e) {
                     failures++;
+                    closeQuietly(connection);
+                    connection = null;
                     if (failures == 1 || failures % 60 == 0) {
                         LOGGER.warn("queue {}: cannot lease mail ({}); trying again", name.asString(), e.getMessage());
                     }
                     try {
                         bell.await(settings.poll().toMillis());
                     } catch (InterruptedException interrupted) {
-                        return;
+                        break;
                     }
                 }
+            }
+            closeQuietly(connection);
+        }
+    }
+
+    private static void closeQuietly(java.sql.Connection connection) {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException e) {
+                // broken already
             }
         }
     }

@@ -19,7 +19,7 @@ import com.google.common.collect.ImmutableSet;
  * wake-up channel for all of them. {@link #close()} stops both; the database is its owner's.
  */
 public final class PostgresMailQueueFactory implements MailQueueFactory<PostgresMailQueue>, AutoCloseable {
-    /** A connection outside the pool, held by the LISTEN thread for as long as it runs. */
+    /** A connection outside the pool, held for as long as its holder runs: the LISTEN thread, each consumer, the notifier. */
     @FunctionalInterface
     public interface ListenConnections {
         Connection open() throws SQLException;
@@ -31,6 +31,7 @@ public final class PostgresMailQueueFactory implements MailQueueFactory<Postgres
     private final MailQueueItemDecoratorFactory decorators;
     private final QueueNode node;
     private final QueueWakeups wakeups;
+    private final ListenConnections connections;
     private final ConcurrentHashMap<MailQueueName, PostgresMailQueue> queues = new ConcurrentHashMap<>();
 
     public PostgresMailQueueFactory(DataSource dataSource, ListenConnections listenConnections,
@@ -40,8 +41,9 @@ public final class PostgresMailQueueFactory implements MailQueueFactory<Postgres
         this.settings = settings;
         this.completion = completion;
         this.decorators = decorators;
+        this.connections = listenConnections;
         this.node = new QueueNode(rows, settings);
-        this.wakeups = new QueueWakeups(dataSource, listenConnections);
+        this.wakeups = new QueueWakeups(listenConnections, node::othersAlive);
         node.start();
         wakeups.start();
     }
@@ -59,7 +61,7 @@ public final class PostgresMailQueueFactory implements MailQueueFactory<Postgres
     @Override
     public PostgresMailQueue createQueue(MailQueueName name, PrefetchCount count) {
         return queues.computeIfAbsent(name,
-            queueName -> new PostgresMailQueue(queueName, rows, node, wakeups, settings, completion, decorators));
+            queueName -> new PostgresMailQueue(queueName, rows, node, wakeups, settings, completion, decorators, connections));
     }
 
     /** The spool, created on first use as James's own components do. */

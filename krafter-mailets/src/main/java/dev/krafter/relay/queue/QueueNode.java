@@ -36,6 +36,8 @@ final class QueueNode implements AutoCloseable {
     private final QueueRows rows;
     private final QueueSettings settings;
     private final Set<Long> held = ConcurrentHashMap.newKeySet();
+    /** Whether another node has beaten within a lease: only then is a NOTIFY worth sending. */
+    private volatile boolean othersAlive = true;
     private final ScheduledExecutorService timer;
 
     QueueNode(QueueRows rows, QueueSettings settings) {
@@ -78,6 +80,10 @@ final class QueueNode implements AutoCloseable {
 
     void release(long id) {
         held.remove(id);
+    }
+
+    boolean othersAlive() {
+        return othersAlive;
     }
 
     Long[] held() {
@@ -124,6 +130,15 @@ final class QueueNode implements AutoCloseable {
                 node.setString(1, settings.nodeId());
                 node.setString(2, hostName());
                 node.executeUpdate();
+            }
+            try (PreparedStatement others = c.prepareStatement(
+                "SELECT EXISTS (SELECT 1 FROM relay_nodes WHERE id <> ? AND last_seen > now() - ? * interval '1 millisecond')")) {
+                others.setString(1, settings.nodeId());
+                others.setLong(2, settings.lease().toMillis());
+                try (var rs = others.executeQuery()) {
+                    rs.next();
+                    othersAlive = rs.getBoolean(1);
+                }
             }
             if (!held.isEmpty()) {
                 try (PreparedStatement renew = c.prepareStatement("""

@@ -65,6 +65,20 @@ final class QueueRows {
         return dataSource;
     }
 
+    /**
+     * Prepares a connection of its own for the queue's soft state — leases, wake-ups — whose commits
+     * need not wait for the WAL flush: a lease lost in a database crash only makes the mail ready
+     * again, as an expired lease would, and a lost NOTIFY is covered by the poll. Accepting mail
+     * and recording its outcome stay on the pool's connections, fully synchronous.
+     */
+    static Connection softConnection(Connection c) throws SQLException {
+        c.setAutoCommit(true);
+        try (var s = c.createStatement()) {
+            s.execute("SET synchronous_commit = off");
+        }
+        return c;
+    }
+
     /** Binds one enqueue from {@code first} on, as {@link #INSERT_VALUES} lists them; returns the next index. */
     static int bind(Connection c, PreparedStatement s, int first, String queue, MailCodec.Encoded mail,
                     Optional<UUID> emailId, Duration delay) throws SQLException {
@@ -104,9 +118,9 @@ final class QueueRows {
         }
     }
 
-    List<Row> lease(String queue, String owner, Duration lease, int limit) throws SQLException, MessagingException {
-        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(LEASE)) {
-            c.setAutoCommit(true);
+    /** Leases up to {@code limit} ready rows for {@code owner}, on the consumer's own connection (see {@link #softConnection}). */
+    List<Row> lease(Connection c, String queue, String owner, Duration lease, int limit) throws SQLException, MessagingException {
+        try (PreparedStatement s = c.prepareStatement(LEASE)) {
             // Binary results from the first execution: the message column arrives as its bytes, not as hex text.
             s.unwrap(PGStatement.class).setPrepareThreshold(-1);
             s.setString(1, owner);
@@ -156,8 +170,8 @@ final class QueueRows {
      * Leases of this owner on the queue that no consumer holds: left by a lease query whose answer
      * was lost (the connection broke after the commit). Given back, they are ready again now.
      */
-    int releaseUnheld(String queue, String owner, Long[] held) throws SQLException {
-        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(
+    int releaseUnheld(Connection c, String queue, String owner, Long[] held) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(
             "UPDATE mail_queue SET lease_owner = NULL, lease_until = NULL"
                 + " WHERE queue_name = ? AND lease_owner = ? AND NOT (id = ANY (?))")) {
             s.setString(1, queue);

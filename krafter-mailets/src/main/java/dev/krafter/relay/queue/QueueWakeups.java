@@ -10,8 +10,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-import javax.sql.DataSource;
-
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 import org.slf4j.Logger;
@@ -25,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * <p>The NOTIFY is sent by one thread, after the enqueue's commit and outside its transaction: a
  * notifying transaction takes a database-wide lock at commit, which would serialise the accept
  * commits that should share WAL flushes. Enqueues that come while a NOTIFY is on its way are
- * covered by the next one, so under load it is about one NOTIFY per round trip, not one per mail.
+ * covered by the next one, so under load it is about one NOTIFY per round trip, not one per mail;
+ * it commits without waiting for the WAL flush (a lost one is covered by the poll), and it is not
+ * sent at all while no other node is alive.
  */
 final class QueueWakeups implements AutoCloseable {
     /** The one channel; the payload is the queue's name. */
@@ -51,7 +51,7 @@ final class QueueWakeups implements AutoCloseable {
         }
     }
 
-    private final DataSource dataSource;
+    private final java.util.function.BooleanSupplier othersAlive;
     private final PostgresMailQueueFactory.ListenConnections listenConnections;
     private final Map<String, Set<Bell>> bells = new ConcurrentHashMap<>();
     private final Set<String> toNotify = ConcurrentHashMap.newKeySet();
@@ -60,8 +60,8 @@ final class QueueWakeups implements AutoCloseable {
     private final Thread listener;
     private volatile boolean running = true;
 
-    QueueWakeups(DataSource dataSource, PostgresMailQueueFactory.ListenConnections listenConnections) {
-        this.dataSource = dataSource;
+    QueueWakeups(PostgresMailQueueFactory.ListenConnections listenConnections, java.util.function.BooleanSupplier othersAlive) {
+        this.othersAlive = othersAlive;
         this.listenConnections = listenConnections;
         this.notifier = new Thread(this::notifyLoop, "krafter-queue-notify");
         this.listener = new Thread(this::listenLoop, "krafter-queue-listen");
@@ -105,26 +105,37 @@ final class QueueWakeups implements AutoCloseable {
     }
 
     private void notifyLoop() {
+        Connection connection = null;
         while (running) {
             String queue;
             try {
                 queue = notifyQueue.poll(1, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
-                return;
+                break;
             }
             if (queue == null) {
                 continue;
             }
             toNotify.remove(queue); // before sending: an enqueue from now on asks for another
-            try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement("SELECT pg_notify(?, ?)")) {
-                c.setAutoCommit(true);
-                s.setString(1, CHANNEL);
-                s.setString(2, queue);
-                s.execute();
+            if (!othersAlive.getAsBoolean()) {
+                continue; // this node's consumers were rung already; nobody else listens
+            }
+            try {
+                if (connection == null) {
+                    connection = QueueRows.softConnection(listenConnections.open());
+                }
+                try (PreparedStatement s = connection.prepareStatement("SELECT pg_notify(?, ?)")) {
+                    s.setString(1, CHANNEL);
+                    s.setString(2, queue);
+                    s.execute();
+                }
             } catch (SQLException e) {
+                closeQuietly(connection);
+                connection = null;
                 LOGGER.debug("queue: NOTIFY failed ({}); other nodes find the mail at their next poll", e.getMessage());
             }
         }
+        closeQuietly(connection);
     }
 
     private void listenLoop() {
