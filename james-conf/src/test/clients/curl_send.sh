@@ -25,7 +25,7 @@ esac
 curl --silent --show-error --verbose --max-time 60 \
   --ssl-reqd "smtps://localhost:$KRAFTER_PORT" \
   --cacert "$KRAFTER_CA" \
-  --user "apikey:$KRAFTER_API_KEY" \
+  --user "${KRAFTER_USER:-apikey}:$KRAFTER_API_KEY" \
   --mail-from hello@yourdomain.com \
   --mail-rcpt recipient@example.com \
   "$@" > "$dir/out" 2>&1

@@ -32,7 +32,7 @@ else:
 context = ssl.create_default_context(cafile=env["KRAFTER_CA"])
 try:
     with smtplib.SMTP_SSL("localhost", int(env["KRAFTER_PORT"]), context=context, timeout=30) as smtp:
-        smtp.login("apikey", env["KRAFTER_API_KEY"])
+        smtp.login(env.get("KRAFTER_USER", "apikey"), env["KRAFTER_API_KEY"])
         refused = smtp.send_message(message)
 except (smtplib.SMTPException, OSError) as e:
     print("FAIL", repr(e))

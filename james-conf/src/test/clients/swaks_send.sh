@@ -18,7 +18,7 @@ transcript=$(swaks \
   --server localhost \
   --port "$KRAFTER_PORT" \
   --tls-on-connect --tls-verify --tls-ca-path "$KRAFTER_CA" \
-  --auth-user apikey \
+  --auth-user "${KRAFTER_USER:-apikey}" \
   --auth-password "$KRAFTER_API_KEY" \
   --header "Subject: $KRAFTER_CASE $KRAFTER_TOKEN" \
   "$@" 2>&1)
@@ -27,5 +27,7 @@ printf '%s\n' "$transcript"
 # swaks prints server lines as "<~  250 …" (expected) or "<~* 550 …" (an error); the reply to the
 # message data is the one after the " ~> ." line.
 reply=$(printf '%s\n' "$transcript" | sed -n '/^ ~> \.$/{n;s/^<~[* ]*//p;q}')
+# Before the data (AUTH refused, say) the reply that failed is the last "<~*" line.
+[ -n "$reply" ] || reply=$(printf '%s\n' "$transcript" | sed -n 's/^<~\* //p' | tail -n 1)
 if [ "$status" -eq 0 ]; then echo "OK $reply"; else echo "FAIL exit $status: ${reply:-$(printf '%s\n' "$transcript" | tail -n 1)}"; fi
 exit "$status"

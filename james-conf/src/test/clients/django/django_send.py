@@ -16,7 +16,7 @@ settings.configure(
     EMAIL_HOST="localhost",
     EMAIL_PORT=int(env["KRAFTER_PORT"]),
     EMAIL_USE_SSL=True,  # implicit TLS on port 465
-    EMAIL_HOST_USER="apikey",
+    EMAIL_HOST_USER=env.get("KRAFTER_USER", "apikey"),
     EMAIL_HOST_PASSWORD=env["KRAFTER_API_KEY"],
     EMAIL_SSL_CAFILE=env["KRAFTER_CA"],
     EMAIL_TIMEOUT=30,

@@ -64,7 +64,8 @@ public class JakartaMailSend {
         message.saveChanges();
 
         try (Transport transport = session.getTransport("smtp")) {
-            transport.connect("apikey", System.getenv("KRAFTER_API_KEY"));
+            String user = System.getenv().getOrDefault("KRAFTER_USER", "apikey");
+            transport.connect(user, System.getenv("KRAFTER_API_KEY"));
             transport.sendMessage(message, message.getAllRecipients());
             System.out.println("OK " + ((SMTPTransport) transport).getLastServerResponse().strip());
         } catch (MessagingException e) {

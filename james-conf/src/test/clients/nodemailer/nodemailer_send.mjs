@@ -12,7 +12,7 @@ const transporter = nodemailer.createTransport({
   port: Number(env.KRAFTER_PORT),
   secure: true, // implicit TLS
   auth: {
-    user: "apikey",
+    user: env.KRAFTER_USER ?? "apikey",
     pass: env.KRAFTER_API_KEY,
   },
   tls: { ca: readFileSync(env.KRAFTER_CA) },

@@ -15,7 +15,7 @@ $mail->Host = 'localhost';
 $mail->Port = (int) getenv('KRAFTER_PORT');
 $mail->SMTPSecure = 'ssl'; // PHPMailer::ENCRYPTION_SMTPS, implicit TLS
 $mail->SMTPAuth = true;
-$mail->Username = 'apikey';
+$mail->Username = getenv('KRAFTER_USER') ?: 'apikey';
 $mail->Password = getenv('KRAFTER_API_KEY');
 // Only to show the relay's reply and, on failure, why: collect PHPMailer's transcript.
 $transcript = [];
@@ -50,7 +50,11 @@ try {
     $mail->send();
 } catch (Exception $e) {
     echo implode("\n", $transcript), "\n";
-    echo 'FAIL ', preg_replace('/\s*\n\s*/', ' ', $mail->ErrorInfo), "\n";
+    // PHPMailer's own message for a refused AUTH is only "Could not authenticate."; the relay's
+    // reply is in the debug transcript (what WP Mail SMTP's email test shows).
+    $refusals = preg_grep('/^SERVER -> CLIENT: [45]\d\d /', $transcript);
+    $relay = $refusals ? ' (relay: ' . substr(end($refusals), strlen('SERVER -> CLIENT: ')) . ')' : '';
+    echo 'FAIL ', preg_replace('/\s*\n\s*/', ' ', $mail->ErrorInfo), $relay, "\n";
     exit(1);
 }
 // The server's replies: ... 354 (go ahead), then the reply to the message data.

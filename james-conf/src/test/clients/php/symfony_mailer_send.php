@@ -10,7 +10,7 @@ use Symfony\Component\Mailer\Transport;
 use Symfony\Component\Mime\Email;
 
 $case = getenv('KRAFTER_CASE');
-$transport = Transport::fromDsn(sprintf('smtps://apikey:%s@localhost:%d',
+$transport = Transport::fromDsn(sprintf('smtps://%s:%s@localhost:%d', rawurlencode(getenv('KRAFTER_USER') ?: 'apikey'),
     rawurlencode(getenv('KRAFTER_API_KEY')), getenv('KRAFTER_PORT')));
 
 $email = (new Email())

@@ -8,7 +8,7 @@ ActionMailer::Base.raise_delivery_errors = true
 ActionMailer::Base.smtp_settings = {
   address: "localhost",
   port: Integer(ENV.fetch("KRAFTER_PORT")),
-  user_name: "apikey",
+  user_name: ENV.fetch("KRAFTER_USER", "apikey"),
   password: ENV.fetch("KRAFTER_API_KEY"),
   authentication: :plain,
   ssl: true,

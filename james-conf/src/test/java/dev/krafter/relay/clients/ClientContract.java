@@ -26,7 +26,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.krafter.relay.apikey.ApiKeySecret;
 import dev.krafter.relay.server.Clients;
+import dev.krafter.relay.server.RelayFixture;
+import dev.krafter.relay.server.SmtpsClient;
 
 /**
  * The four messages of issue 6, sent by one client library configured as the product page says
@@ -174,6 +177,51 @@ abstract class ClientContract {
         // Java's "PKIX path validation failed"); the relay must not have received the message.
         assertThat(run.output()).containsPattern("(?i)certificate|PKIX");
         assertNothingDelivered(run);
+    }
+
+    /*
+     * AUTH refusals, each right after 20 failed AUTHs from the same address (127.0.0.1, like the
+     * client): other failures beside it must neither lock the key out nor hide the refusal's own text,
+     * which the product page's troubleshooting tells users to look for.
+     */
+
+    @Test
+    void aWrongUsernameIsRefusedWithItsReason() throws Exception {
+        assertAuthRefused(Map.of("KRAFTER_USER", FROM), "the username must be the literal string 'apikey'");
+    }
+
+    @Test
+    void aRevokedKeyIsRefusedWithItsReason() throws Exception {
+        assertAuthRefused(Map.of("KRAFTER_API_KEY", ClientSuite.shared().revokedKey()), "API key has been revoked");
+    }
+
+    @Test
+    void aKeyWithoutTheSendScopeIsRefusedWithItsReason() throws Exception {
+        assertAuthRefused(Map.of("KRAFTER_API_KEY", ClientSuite.shared().noScopeKey()), "API key lacks the 'mail:send' scope");
+    }
+
+    private void assertAuthRefused(Map<String, String> credentials, String reason) throws Exception {
+        twentyFailedAuthsFromThisAddress();
+
+        Run run = send("plain", ClientSuite.shared().relay().certificate(), null, credentials);
+
+        assertThat(run.exitCode()).as(run.output()).isNotZero();
+        assertThat(run.lastLine()).as(run.output()).startsWith("FAIL ").contains("535")
+            .contains("5.7.8 Authentication failed: " + reason);
+        assertNothingDelivered(run);
+    }
+
+    /** Unknown keys, two a connection (as smtplib sends PLAIN then LOGIN); past the address budget 454, then 421. */
+    private static void twentyFailedAuthsFromThisAddress() throws IOException {
+        RelayFixture relay = ClientSuite.shared().relay();
+        for (int connection = 0; connection < 10; connection++) {
+            try (SmtpsClient smtp = relay.connect()) {
+                smtp.ehlo();
+                for (int attempt = 0; attempt < 2; attempt++) {
+                    assertThat(smtp.authPlain("apikey", ApiKeySecret.generate(false).value())).matches("(535|454|421) .*");
+                }
+            }
+        }
     }
 
     /** The client reported success (with the relay's id where it shows the reply); SES got exactly that message. */

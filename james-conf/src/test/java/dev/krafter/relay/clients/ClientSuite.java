@@ -6,11 +6,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
+import dev.krafter.relay.apikey.ApiKeySecret;
 import dev.krafter.relay.db.TestDatabase;
 import dev.krafter.relay.server.Clients;
 import dev.krafter.relay.server.RelayFixture;
@@ -24,8 +26,12 @@ final class ClientSuite implements BeforeAllCallback {
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(ClientSuite.class);
     private static volatile Shared shared;
 
-    /** What the client tests use. {@code otherCertificate}: a self-signed localhost certificate the relay does not have. */
-    record Shared(SesStandIn ses, RelayFixture relay, String key, Path otherCertificate, Path scratch) implements AutoCloseable {
+    /**
+     * What the client tests use. {@code otherCertificate}: a self-signed localhost certificate the relay
+     * does not have; {@code revokedKey} and {@code noScopeKey}: keys the relay knows but refuses.
+     */
+    record Shared(SesStandIn ses, RelayFixture relay, String key, String revokedKey, String noScopeKey, Path otherCertificate,
+                  Path scratch) implements AutoCloseable {
         @Override
         public void close() throws IOException {
             try (ses; relay) {
@@ -66,7 +72,10 @@ final class ClientSuite implements BeforeAllCallback {
                 if (tls.exitCode() != 0) {
                     throw new IllegalStateException("bin/krafter-tls failed: " + tls.output());
                 }
-                shared = new Shared(ses, relay, relay.newKey("acme"), scratch.resolve("other-tls/cert.pem"), scratch);
+                String revoked = relay.newKey("acme-revoked");
+                relay.keys().revoke(revoked.substring(0, ApiKeySecret.LIVE.length() + 4));
+                String noScope = relay.newKey("acme", Set.of("mail:read"), Set.of("transactional")).secret().value();
+                shared = new Shared(ses, relay, relay.newKey("acme"), revoked, noScope, scratch.resolve("other-tls/cert.pem"), scratch);
                 return shared;
             } catch (Exception e) {
                 relay.close();

@@ -76,6 +76,22 @@ class SesDeliveryTest {
     }
 
     @Test
+    void headersSesWouldActOnAreRemovedAndTheRelaysConfigurationSetAndTagsApply() throws Exception {
+        String kept = "From: hello@yourdomain.com\r\nTo: recipient@example.com\r\nSubject: ses headers\r\n";
+        String message = "X-SES-CONFIGURATION-SET: attacker-set\r\n"
+            + kept
+            + "X-SES-MESSAGE-TAGS: campaign=evil\r\n"
+            + "x-ses-source-arn: arn:aws:ses:us-east-1:000000000000:identity/evil.example\r\n"
+            + "\r\nhi\r\n";
+        String id = send(List.of("recipient@example.com"), message);
+
+        SesStub.Call call = awaitSent(id);
+        assertThat(new String(call.raw(), StandardCharsets.UTF_8)).isEqualTo(kept + "\r\nhi\r\n");
+        assertThat(call.request().path("ConfigurationSetName").asText()).isEqualTo("krafter-transactional");
+        assertThat(call.request().path("EmailTags").toString()).doesNotContain("campaign", "evil");
+    }
+
+    @Test
     void broadcastGetsListUnsubscribeAndEachStreamTrackingPairItsConfigurationSet() throws Exception {
         String[][] cases = {
             {"", "", "krafter-transactional"},

@@ -30,32 +30,36 @@ class AuthThrottleTest {
         }
     };
     private final AuthThrottle throttle = new AuthThrottle(
-        new AuthThrottle.Settings(3, 5, Duration.ofMinutes(10), Duration.ofMinutes(5)), clock);
+        new AuthThrottle.Settings(5, 2, Duration.ofMinutes(10), 3), clock);
 
     @Test
-    void failuresAreAnsweredNormallyThenSlowedThenLocked() throws Exception {
+    void oneKeyFromOneAddressSpendsItsOwnBudgetOnly() throws Exception {
         InetAddress ip = InetAddress.getByName("192.0.2.7");
-        assertThat(throttle.failed(ip)).isEqualTo(AuthThrottle.Verdict.ALLOW);
-        assertThat(throttle.failed(ip)).isEqualTo(AuthThrottle.Verdict.ALLOW);
-        assertThat(throttle.failed(ip)).isEqualTo(AuthThrottle.Verdict.SLOW_DOWN);
-        assertThat(throttle.failed(ip)).isEqualTo(AuthThrottle.Verdict.SLOW_DOWN);
-        assertThat(throttle.failed(ip)).isEqualTo(AuthThrottle.Verdict.LOCKED);
-        assertThat(throttle.check(ip)).isEqualTo(AuthThrottle.Verdict.LOCKED);
-        assertThat(throttle.check(InetAddress.getByName("192.0.2.8"))).isEqualTo(AuthThrottle.Verdict.ALLOW);
-
-        now.set(now.get().plus(Duration.ofMinutes(6)));
-        assertThat(throttle.check(ip)).isEqualTo(AuthThrottle.Verdict.ALLOW);
+        assertThat(throttle.unknownKey(ip, "kr_live_AAAA")).isEqualTo(AuthThrottle.Verdict.ANSWER);
+        assertThat(throttle.unknownKey(ip, "kr_live_AAAA")).isEqualTo(AuthThrottle.Verdict.ANSWER);
+        assertThat(throttle.unknownKey(ip, "kr_live_AAAA")).isEqualTo(AuthThrottle.Verdict.KEY_OVER_BUDGET);
+        // another key from the same address, and the same key from another address, are still answered
+        assertThat(throttle.unknownKey(ip, "kr_live_BBBB")).isEqualTo(AuthThrottle.Verdict.ANSWER);
+        assertThat(throttle.unknownKey(InetAddress.getByName("192.0.2.8"), "kr_live_AAAA")).isEqualTo(AuthThrottle.Verdict.ANSWER);
     }
 
     @Test
-    void theWindowForgetsOldFailuresAndSuccessClearsThem() throws Exception {
+    void manyKeysFromOneAddressSpendTheAddressBudget() throws Exception {
         InetAddress ip = InetAddress.getByName("192.0.2.9");
-        throttle.failed(ip);
-        throttle.failed(ip);
-        now.set(now.get().plus(Duration.ofMinutes(11)));
-        assertThat(throttle.failed(ip)).isEqualTo(AuthThrottle.Verdict.ALLOW);
-        throttle.failed(ip);
-        throttle.succeeded(ip);
-        assertThat(throttle.failed(ip)).isEqualTo(AuthThrottle.Verdict.ALLOW);
+        for (int i = 0; i < 5; i++) {
+            assertThat(throttle.unknownKey(ip, "kr_live_" + i)).isEqualTo(AuthThrottle.Verdict.ANSWER);
+        }
+        assertThat(throttle.unknownKey(ip, "kr_live_X")).isEqualTo(AuthThrottle.Verdict.ADDRESS_OVER_BUDGET);
+        assertThat(throttle.unknownKey(InetAddress.getByName("192.0.2.10"), "kr_live_X")).isEqualTo(AuthThrottle.Verdict.ANSWER);
+    }
+
+    @Test
+    void theWindowForgetsOldFailures() throws Exception {
+        InetAddress ip = InetAddress.getByName("192.0.2.11");
+        throttle.unknownKey(ip, "kr_live_AAAA");
+        throttle.unknownKey(ip, "kr_live_AAAA");
+        assertThat(throttle.unknownKey(ip, "kr_live_AAAA")).isEqualTo(AuthThrottle.Verdict.KEY_OVER_BUDGET);
+        now.set(now.get().plus(Duration.ofMinutes(10)));
+        assertThat(throttle.unknownKey(ip, "kr_live_AAAA")).isEqualTo(AuthThrottle.Verdict.ANSWER);
     }
 }

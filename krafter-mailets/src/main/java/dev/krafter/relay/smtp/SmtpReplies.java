@@ -1,5 +1,7 @@
 package dev.krafter.relay.smtp;
 
+import org.apache.james.protocols.api.Response;
+import org.apache.james.protocols.smtp.SMTPResponse;
 import org.apache.james.protocols.smtp.hook.HookResult;
 import org.apache.james.protocols.smtp.hook.HookReturnCode;
 
@@ -10,8 +12,18 @@ final class SmtpReplies {
     /** The product page's wording, verbatim: clients and people search for it. */
     static final String TEMPORARY_FAILURE = "Temporary failure, try again later";
     static final String AUTH_REQUIRED = "5.7.0 Authentication required";
+    /** RFC 6531 3.5: a non-ASCII address without SMTPUTF8, which SES v2 does not support (docs/errors.md). */
+    static final Response UTF8_SENDER = new SMTPResponse("553", "5.6.7 UTF-8 addresses are not supported (no SMTPUTF8): "
+        + "use an ASCII sender address; a non-ASCII domain can be given in Punycode (xn--...)").immutable();
+    static final Response UTF8_RECIPIENT = new SMTPResponse("553", "5.6.7 UTF-8 addresses are not supported (no SMTPUTF8): "
+        + "use an ASCII recipient address; a non-ASCII domain can be given in Punycode (xn--...)").immutable();
 
     private SmtpReplies() {
+    }
+
+    /** Whether a command argument is plain ASCII; null (no argument) counts as ASCII. */
+    static boolean isAscii(String argument) {
+        return argument == null || argument.chars().allMatch(c -> c < 0x80);
     }
 
     static HookResult authRequired() {

@@ -63,6 +63,18 @@ class HeaderMailetsTest {
     }
 
     @Test
+    void removeKrafterHeadersAlsoRemovesTheHeadersSesActsOnByteExactly() throws Exception {
+        String ses = "X-SES-CONFIGURATION-SET: attacker-set\r\n"
+            + "x-ses-message-tags: campaign=evil,\r\n\tsource=folded\r\n"
+            + "X-Ses-Source-Arn: arn:aws:ses:us-east-1:000000000000:identity/example.com\r\n";
+        MailImpl mail = broadcast(ses + HEAD + "X-SESSION-ID: not an SES header\r\n" + BODY);
+
+        mailet(new RemoveKrafterHeaders(), new Properties()).service(mail);
+
+        assertThat(TestMails.streamed(mail)).isEqualTo(ascii(HEAD_WITHOUT_KRAFTER + "X-SESSION-ID: not an SES header\r\n" + BODY));
+    }
+
+    @Test
     void aMessageWithoutMatchingFieldsIsNotTouched() throws Exception {
         MailImpl mail = broadcast(HEAD_WITHOUT_KRAFTER + BODY);
         MimeMessage before = mail.getMessage();
