@@ -60,14 +60,14 @@ public final class PostgresMailQueue implements ManageableMailQueue {
     private final QueueSettings settings;
     private final QueueCompletion completion;
     private final MailQueueItemDecoratorFactory decorators;
-    private final PostgresMailQueueFactory.ListenConnections connections;
+    private final PostgresMailQueueFactory.DirectConnections connections;
     /** Mail handed out and not done yet, by identity: enqueueing one of these is its retry. */
     private final Map<Mail, Item> inProcess = Collections.synchronizedMap(new IdentityHashMap<>());
     private final List<Consumer> consumers = new CopyOnWriteArrayList<>();
 
     PostgresMailQueue(MailQueueName name, QueueRows rows, QueueNode node, QueueWakeups wakeups, QueueSettings settings,
                       QueueCompletion completion, MailQueueItemDecoratorFactory decorators,
-                      PostgresMailQueueFactory.ListenConnections connections) {
+                      PostgresMailQueueFactory.DirectConnections connections) {
         this.connections = connections;
         this.name = name;
         this.rows = rows;

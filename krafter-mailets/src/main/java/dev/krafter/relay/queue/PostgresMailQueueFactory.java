@@ -21,7 +21,7 @@ import com.google.common.collect.ImmutableSet;
 public final class PostgresMailQueueFactory implements MailQueueFactory<PostgresMailQueue>, AutoCloseable {
     /** A connection outside the pool, held for as long as its holder runs: the LISTEN thread, each consumer, the notifier. */
     @FunctionalInterface
-    public interface ListenConnections {
+    public interface DirectConnections {
         Connection open() throws SQLException;
     }
 
@@ -31,19 +31,19 @@ public final class PostgresMailQueueFactory implements MailQueueFactory<Postgres
     private final MailQueueItemDecoratorFactory decorators;
     private final QueueNode node;
     private final QueueWakeups wakeups;
-    private final ListenConnections connections;
+    private final DirectConnections connections;
     private final ConcurrentHashMap<MailQueueName, PostgresMailQueue> queues = new ConcurrentHashMap<>();
 
-    public PostgresMailQueueFactory(DataSource dataSource, ListenConnections listenConnections,
+    public PostgresMailQueueFactory(DataSource dataSource, DirectConnections directConnections,
                                     QueueSettings settings, QueueCompletion completion,
                                     MailQueueItemDecoratorFactory decorators) {
         this.rows = new QueueRows(dataSource);
         this.settings = settings;
         this.completion = completion;
         this.decorators = decorators;
-        this.connections = listenConnections;
+        this.connections = directConnections;
         this.node = new QueueNode(rows, settings);
-        this.wakeups = new QueueWakeups(listenConnections, node::othersAlive);
+        this.wakeups = new QueueWakeups(directConnections, node::othersAlive);
         node.start();
         wakeups.start();
     }

@@ -52,7 +52,7 @@ final class QueueWakeups implements AutoCloseable {
     }
 
     private final java.util.function.BooleanSupplier othersAlive;
-    private final PostgresMailQueueFactory.ListenConnections listenConnections;
+    private final PostgresMailQueueFactory.DirectConnections directConnections;
     private final Map<String, Set<Bell>> bells = new ConcurrentHashMap<>();
     private final Set<String> toNotify = ConcurrentHashMap.newKeySet();
     private final LinkedBlockingQueue<String> notifyQueue = new LinkedBlockingQueue<>();
@@ -60,9 +60,9 @@ final class QueueWakeups implements AutoCloseable {
     private final Thread listener;
     private volatile boolean running = true;
 
-    QueueWakeups(PostgresMailQueueFactory.ListenConnections listenConnections, java.util.function.BooleanSupplier othersAlive) {
+    QueueWakeups(PostgresMailQueueFactory.DirectConnections directConnections, java.util.function.BooleanSupplier othersAlive) {
         this.othersAlive = othersAlive;
-        this.listenConnections = listenConnections;
+        this.directConnections = directConnections;
         this.notifier = new Thread(this::notifyLoop, "krafter-queue-notify");
         this.listener = new Thread(this::listenLoop, "krafter-queue-listen");
         notifier.setDaemon(true);
@@ -122,7 +122,7 @@ final class QueueWakeups implements AutoCloseable {
             }
             try {
                 if (connection == null) {
-                    connection = QueueRows.softConnection(listenConnections.open());
+                    connection = QueueRows.softConnection(directConnections.open());
                 }
                 try (PreparedStatement s = connection.prepareStatement("SELECT pg_notify(?, ?)")) {
                     s.setString(1, CHANNEL);
@@ -144,7 +144,7 @@ final class QueueWakeups implements AutoCloseable {
         while (running) {
             try {
                 if (connection == null) {
-                    connection = listenConnections.open();
+                    connection = directConnections.open();
                     try (Statement s = connection.createStatement()) {
                         s.execute("LISTEN " + CHANNEL);
                     }
