@@ -240,7 +240,10 @@ public final class LoadGen {
             command("MAIL FROM:<hello@yourdomain.com> SIZE=" + body.length, 250);
             command("RCPT TO:<recipient@example.com>", 250);
             command("DATA", 354);
-            out.write(body);
+            // Every message its own Message-ID, as real mail has (the relay treats a repeated one as a resend).
+            out.write(body, 0, MESSAGE_ID_AT);
+            out.write(String.format("%016x", RUN_ID + MESSAGE_COUNT.incrementAndGet()).getBytes(StandardCharsets.US_ASCII));
+            out.write(body, MESSAGE_ID_AT + ID_MARK.length(), body.length - MESSAGE_ID_AT - ID_MARK.length());
             out.flush();
             long start = System.nanoTime();
             out.write(".\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -268,10 +271,18 @@ public final class LoadGen {
         }
     }
 
+    /** Where the Message-ID's unique part goes; replaced at each send. */
+    static final String ID_MARK = "0000000000000000";
+    static final String HEAD_BEFORE_ID = "From: hello@yourdomain.com\r\nTo: recipient@example.com\r\nSubject: bench ";
+    static int MESSAGE_ID_AT;
+    static final long RUN_ID = new java.util.Random().nextLong() & 0x7fff_ffff_0000_0000L;
+    static final java.util.concurrent.atomic.AtomicLong MESSAGE_COUNT = new java.util.concurrent.atomic.AtomicLong();
+
     /** A message of exactly {@code size} octets, lines of 78 octets, no line starting with a dot. */
     static byte[] message(int size) {
-        byte[] head = ("From: hello@yourdomain.com\r\nTo: recipient@example.com\r\nSubject: bench " + size
-            + "\r\nMessage-ID: <bench@yourdomain.com>\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        String headText = HEAD_BEFORE_ID + size + "\r\nMessage-ID: <bench-" + ID_MARK + "@yourdomain.com>\r\n\r\n";
+        MESSAGE_ID_AT = headText.indexOf(ID_MARK);
+        byte[] head = headText.getBytes(StandardCharsets.US_ASCII);
         byte[] m = new byte[Math.max(size, head.length + 4)];
         System.arraycopy(head, 0, m, 0, head.length);
         for (int i = head.length; i < m.length; i++) {

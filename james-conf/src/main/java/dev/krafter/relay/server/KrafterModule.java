@@ -1,10 +1,15 @@
 package dev.krafter.relay.server;
 
 import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
 import org.apache.james.utils.GuiceProbe;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
@@ -27,10 +32,16 @@ import software.amazon.awssdk.services.sesv2.SesV2Client;
 public class KrafterModule extends AbstractModule implements AutoCloseable {
     /** Revocation must take effect within 5 s; 2 s of caching keeps AUTH off the database. */
     static final Duration KEY_CACHE_TTL = Duration.ofSeconds(2);
+    private static final Logger LOGGER = LoggerFactory.getLogger(KrafterModule.class);
 
     private final RelaySettings settings;
     private final Database database;
     private volatile SesV2Client sesClient;
+    private final ScheduledExecutorService pruner = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "krafter-dedup-prune");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     public KrafterModule(RelaySettings settings, Database database) {
         this.settings = settings;
@@ -70,10 +81,21 @@ public class KrafterModule extends AbstractModule implements AutoCloseable {
         return new SenderPolicy(configurationSets);
     }
 
+    /** The accept's store; what leaves the idempotency window is pruned every 10 minutes (any node may). */
     @Provides
     @Singleton
     EmailRecords emailRecords(DataSource dataSource) {
-        return new EmailRecords(dataSource);
+        EmailRecords records = new EmailRecords(dataSource, EmailRecords.DEFAULT_LOCK_TIMEOUT, settings.dedupWindow());
+        if (!records.dedupWindow().isZero()) {
+            pruner.scheduleWithFixedDelay(() -> {
+                try {
+                    records.pruneDedup();
+                } catch (RuntimeException e) {
+                    LOGGER.warn("could not prune idempotency keys ({}); next try in 10 minutes", e.getMessage());
+                }
+            }, 1, 10, TimeUnit.MINUTES);
+        }
+        return records;
     }
 
     @Provides
@@ -102,6 +124,7 @@ public class KrafterModule extends AbstractModule implements AutoCloseable {
     /** Releases the SES client's connection pool (the database is closed by its owner). */
     @Override
     public void close() {
+        pruner.shutdownNow();
         if (sesClient != null) {
             sesClient.close();
         }

@@ -59,6 +59,19 @@ public record RelaySettings(Path home, Path confDir, String smtpBindAddress, int
             dev.krafter.relay.queue.QueueSettings.DEFAULT_BATCH);
     }
 
+    /**
+     * KRAFTER_DEDUP_WINDOW (24h): how long a resend with the same Message-ID or
+     * X-Krafter-Idempotency-Key from the same account is answered as a duplicate; 0: never.
+     */
+    public java.time.Duration dedupWindow() {
+        String value = environment.getOrDefault("KRAFTER_DEDUP_WINDOW", "24h").trim();
+        java.time.Duration window = org.apache.james.util.DurationParser.parse(value, java.time.temporal.ChronoUnit.SECONDS);
+        if (window.isNegative()) {
+            throw new IllegalArgumentException("KRAFTER_DEDUP_WINDOW must not be negative, not " + value);
+        }
+        return window;
+    }
+
     /** How often the TLS PEM files are checked for a renewal (KRAFTER_TLS_RELOAD_SECONDS, 60; 0 = never). */
     public java.time.Duration tlsReloadInterval() {
         return java.time.Duration.ofSeconds(Long.parseLong(environment.getOrDefault("KRAFTER_TLS_RELOAD_SECONDS", "60").trim()));

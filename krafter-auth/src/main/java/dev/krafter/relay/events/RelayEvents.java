@@ -38,6 +38,7 @@ public class RelayEvents {
     public static final String SMTP_REJECTED = "krafter_smtp_rejected";
     public static final String SMTP_RCPT_REJECTED = "krafter_smtp_rcpt_rejected";
     public static final String SMTP_DEFERRED = "krafter_smtp_deferred";
+    public static final String SMTP_DUPLICATE = "krafter_smtp_duplicate";
     public static final String SMTP_DECISION = "krafter_smtp_decision_seconds";
     public static final String SES_SEND = "krafter_ses_send_seconds";
     public static final String SES_OUTCOME = "krafter_ses_outcome";
@@ -63,7 +64,7 @@ public class RelayEvents {
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.log = Objects.requireNonNull(log, "log");
         // Registered up front so that a scrape shows them at 0 before the first event.
-        for (String name : new String[] {AUTH_ACCEPTED, AUTH_FAILED, SMTP_ACCEPTED, SMTP_REJECTED, SMTP_DEFERRED,
+        for (String name : new String[] {AUTH_ACCEPTED, AUTH_FAILED, SMTP_ACCEPTED, SMTP_REJECTED, SMTP_DEFERRED, SMTP_DUPLICATE,
             DELIVERY_FAILED, SES_OUTCOME + "_sent", SES_OUTCOME + "_retry", SES_OUTCOME + "_failed"}) {
             meter(name);
         }
@@ -129,6 +130,13 @@ public class RelayEvents {
         meter(SMTP_RCPT_REJECTED + "_" + code).increment();
         log.event("smtp.rejected").with("key_prefix", keyPrefix).with("account", account).with("remote_ip", remoteIp)
             .with("outcome", code).with("smtp_code", 550).with("phase", "rcpt").write();
+    }
+
+    /** A resend of a message accepted within the idempotency window: answered 250 with the first id, not sent again. */
+    public void smtpDuplicate(Submission s, UUID firstEmailId, Duration latency) {
+        meter(SMTP_DUPLICATE).increment();
+        submission(log.event("smtp.duplicate").with("email_id", firstEmailId), s).with("outcome", "duplicate")
+            .with("smtp_code", 250).with("latency_ms", latency.toMillis()).write();
     }
 
     /** A 451: the relay could not take the message (database down, queue full); the client retries. */

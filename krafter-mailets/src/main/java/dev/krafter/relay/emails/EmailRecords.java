@@ -55,6 +55,7 @@ public final class EmailRecords {
     }
 
     public static final Duration DEFAULT_LOCK_TIMEOUT = Duration.ofSeconds(5);
+    public static final Duration DEFAULT_DEDUP_WINDOW = Duration.ofHours(24);
 
     private static final String COLUMNS =
         "id, account_id, api_key_id, stream, tracking, configuration_set, envelope_from, envelope_to, subject, message_id, size_bytes, status";
@@ -65,79 +66,126 @@ public final class EmailRecords {
         INSERT INTO mail_queue (%s) SELECT %s FROM record""";
 
     /**
+     * With an idempotency key: the key's row first (new, or taking over one that left the window),
+     * the record and the queue row only if it was written, and the first message's id read from
+     * the statement's snapshot (data-modifying CTEs do not see each other's rows: a key written now
+     * is not visible there, one committed before is).
+     */
+    private static final String DEDUP = """
+        INSERT INTO email_dedup AS d (account_id, dedup_key, email_id) %s
+        ON CONFLICT (account_id, dedup_key) DO UPDATE SET email_id = EXCLUDED.email_id, created_at = now()
+         WHERE d.created_at <= now() - ? * interval '1 millisecond'
+        RETURNING email_id""";
+    private static final String DEDUP_INSERT = """
+        WITH dedup AS (%s),
+             record AS (INSERT INTO emails (%s) SELECT %s FROM dedup RETURNING id),
+             queued AS (INSERT INTO mail_queue (%s) SELECT %s FROM record RETURNING id)
+        SELECT (SELECT count(*) FROM queued),
+               (SELECT email_id FROM email_dedup
+                 WHERE account_id = ? AND dedup_key = ? AND created_at > now() - ? * interval '1 millisecond')""";
+
+    /** The sandbox cap as the condition of the first write of a sandbox send. */
+    private static final String UNDER_CAP = """
+        FROM accounts a
+         WHERE a.id = ?
+           AND (NOT a.sandbox
+                OR (SELECT count(*) FROM emails e
+                     WHERE e.account_id = a.id AND e.created_at > now() - interval '24 hours') < a.sandbox_daily_cap)""";
+
+    /**
      * Three statements, one round trip. NO KEY UPDATE rather than UPDATE: it still excludes every other
      * sandbox sender of the account, but not the KEY SHARE lock that an insert's foreign-key check takes.
      * The insert re-reads sandbox/cap from the locked row: an account just taken out of the sandbox is
      * not capped by a stale cached key.
      */
-    private static final String SANDBOX_INSERT = """
+    private static final String SANDBOX_LOCK = """
         SET LOCAL lock_timeout = '%d';
         SELECT sandbox_daily_cap FROM accounts WHERE id = ? FOR NO KEY UPDATE;
-        WITH record AS (
-            INSERT INTO emails (%s)
-            SELECT %s FROM accounts a
-             WHERE a.id = ?
-               AND (NOT a.sandbox
-                    OR (SELECT count(*) FROM emails e
-                         WHERE e.account_id = a.id AND e.created_at > now() - interval '24 hours') < a.sandbox_daily_cap)
-            RETURNING id)
-        INSERT INTO mail_queue (%s) SELECT %s FROM record
-        RETURNING id
         """;
+    private static final String SANDBOX_INSERT = """
+        WITH record AS (INSERT INTO emails (%s) SELECT %s %s RETURNING id)
+        INSERT INTO mail_queue (%s) SELECT %s FROM record
+        RETURNING id""";
 
     private final DataSource dataSource;
     private final Duration lockTimeout;
+    private final Duration dedupWindow;
 
     public EmailRecords(DataSource dataSource) {
-        this(dataSource, DEFAULT_LOCK_TIMEOUT);
+        this(dataSource, DEFAULT_LOCK_TIMEOUT, DEFAULT_DEDUP_WINDOW);
     }
 
     /**
      * @param lockTimeout how long a sandbox send waits for the account lock before failing (→ 451);
      *                    bounded because in James 3.8.1 the wait blocks a Netty event loop
+     * @param dedupWindow how long an idempotency key makes a resend a duplicate; zero: never
      */
-    public EmailRecords(DataSource dataSource, Duration lockTimeout) {
+    public EmailRecords(DataSource dataSource, Duration lockTimeout, Duration dedupWindow) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         this.lockTimeout = lockTimeout;
+        this.dedupWindow = dedupWindow;
+    }
+
+    /** {@link #accept(UUID, ApiKey, ResolvedPolicy, MessageFacts, QueueRow, Optional)} for a message without idempotency key. */
+    public AcceptOutcome accept(UUID id, ApiKey key, ResolvedPolicy policy, MessageFacts facts, QueueRow queueRow) {
+        return accept(id, key, policy, facts, queueRow, Optional.empty());
     }
 
     /**
-     * Records one message under {@code id} and queues it, in one commit.
+     * Records one message under {@code id} and queues it, in one commit; with an idempotency key
+     * the account used within the window, writes nothing and answers the first message's id.
      *
-     * @return {@link AcceptOutcome.Accepted} with the id, or the {@code sandbox_cap_exceeded}
-     *         violation (nothing written)
+     * @param dedupKey the message's idempotency key, empty: never a duplicate
+     * @return {@link AcceptOutcome.Accepted} with the id, {@link AcceptOutcome.Duplicate}, or the
+     *         {@code sandbox_cap_exceeded} violation (nothing written)
      * @throws StoreException the database failed; nothing was written
      */
-    public AcceptOutcome accept(UUID id, ApiKey key, ResolvedPolicy policy, MessageFacts facts, QueueRow queueRow) {
+    public AcceptOutcome accept(UUID id, ApiKey key, ResolvedPolicy policy, MessageFacts facts, QueueRow queueRow,
+                                Optional<String> dedupKey) {
+        Optional<String> dedup = dedupWindow.isZero() ? Optional.empty() : dedupKey;
         boolean connected = false;
         try (Connection c = dataSource.getConnection()) {
             connected = true;
             if (key.sandbox().enabled()) {
                 c.setAutoCommit(false);
                 try {
-                    Optional<PolicyViolation> capped = insertUnderCap(c, id, key, policy, facts, queueRow);
-                    if (capped.isPresent()) {
+                    AcceptOutcome outcome = insertUnderCap(c, id, key, policy, facts, queueRow, dedup);
+                    if (outcome instanceof AcceptOutcome.Accepted) {
+                        c.commit();
+                    } else {
                         c.rollback();
-                        return capped.get();
                     }
-                    c.commit();
+                    return outcome;
                 } catch (SQLException | RuntimeException e) {
                     rollbackQuietly(c, e);
                     throw e;
                 } finally {
                     c.setAutoCommit(true);
                 }
-            } else {
-                c.setAutoCommit(true);
-                insert(c, id, key, policy, facts, queueRow); // committed when it returns
             }
-            return new AcceptOutcome.Accepted(id);
+            c.setAutoCommit(true);
+            return insert(c, id, key, policy, facts, queueRow, dedup); // committed when it returns
         } catch (SQLException e) {
             if (connected && committedAnyway(id, e)) {
                 return new AcceptOutcome.Accepted(id);
             }
             throw new StoreException("could not record email " + id, e);
         }
+    }
+
+    /** Forgets idempotency keys that have left the window; returns how many. */
+    public int pruneDedup() {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement s = c.prepareStatement("DELETE FROM email_dedup WHERE created_at <= now() - ? * interval '1 millisecond'")) {
+            s.setLong(1, dedupWindow.toMillis());
+            return s.executeUpdate();
+        } catch (SQLException e) {
+            throw new StoreException("could not prune idempotency keys", e);
+        }
+    }
+
+    public Duration dedupWindow() {
+        return dedupWindow;
     }
 
     /**
@@ -172,26 +220,61 @@ public final class EmailRecords {
         }
     }
 
-    private static void insert(Connection c, UUID id, ApiKey key, ResolvedPolicy policy, MessageFacts facts,
-                               QueueRow queueRow) throws SQLException {
-        String sql = INSERT.formatted(COLUMNS, VALUES, queueRow.columns(), queueRow.values());
-        try (PreparedStatement insert = c.prepareStatement(sql)) {
-            int next = bindRecord(c, insert, 1, id, key, policy, facts);
-            queueRow.bind(c, insert, next);
-            insert.executeUpdate();
+    private AcceptOutcome insert(Connection c, UUID id, ApiKey key, ResolvedPolicy policy, MessageFacts facts,
+                                 QueueRow queueRow, Optional<String> dedup) throws SQLException {
+        if (dedup.isEmpty()) {
+            String sql = INSERT.formatted(COLUMNS, VALUES, queueRow.columns(), queueRow.values());
+            try (PreparedStatement insert = c.prepareStatement(sql)) {
+                int next = bindRecord(c, insert, 1, id, key, policy, facts);
+                queueRow.bind(c, insert, next);
+                insert.executeUpdate();
+            }
+            return new AcceptOutcome.Accepted(id);
+        }
+        String sql = DEDUP_INSERT.formatted(DEDUP.formatted("VALUES (?, ?, ?)"), COLUMNS, VALUES, queueRow.columns(), queueRow.values());
+        for (int attempt = 0; ; attempt++) {
+            try (PreparedStatement insert = c.prepareStatement(sql)) {
+                int next = bindDedup(insert, 1, id, key, dedup.get(), false);
+                next = bindRecord(c, insert, next, id, key, policy, facts);
+                next = queueRow.bind(c, insert, next);
+                bindFirst(insert, next, key, dedup.get());
+                try (ResultSet rs = insert.executeQuery()) {
+                    rs.next();
+                    Optional<AcceptOutcome> outcome = outcome(id, rs);
+                    if (outcome.isPresent()) {
+                        return outcome.get();
+                    }
+                }
+            }
+            if (attempt > 0) {
+                throw new SQLException("idempotency key of email " + id + " neither written nor found");
+            }
+            // A concurrent first copy committed after this statement's snapshot: look again.
         }
     }
 
-    private Optional<PolicyViolation> insertUnderCap(Connection c, UUID id, ApiKey key, ResolvedPolicy policy,
-                                                     MessageFacts facts, QueueRow queueRow) throws SQLException {
-        String sql = SANDBOX_INSERT.formatted(lockTimeout.toMillis(), COLUMNS, VALUES, queueRow.columns(), queueRow.values());
-        try (PreparedStatement batch = c.prepareStatement(sql)) {
+    private AcceptOutcome insertUnderCap(Connection c, UUID id, ApiKey key, ResolvedPolicy policy,
+                                         MessageFacts facts, QueueRow queueRow, Optional<String> dedup) throws SQLException {
+        String write = dedup.isEmpty()
+            ? SANDBOX_INSERT.formatted(COLUMNS, VALUES, UNDER_CAP, queueRow.columns(), queueRow.values())
+            : DEDUP_INSERT.formatted(DEDUP.formatted("SELECT ?, ?, ? " + UNDER_CAP), COLUMNS, VALUES,
+                queueRow.columns(), queueRow.values());
+        try (PreparedStatement batch = c.prepareStatement(SANDBOX_LOCK.formatted(lockTimeout.toMillis()) + write)) {
             batch.setString(1, key.accountId());
-            int next = bindRecord(c, batch, 2, id, key, policy, facts);
-            batch.setString(next++, key.accountId());
-            queueRow.bind(c, batch, next);
+            int next = 2;
+            if (dedup.isPresent()) {
+                next = bindDedup(batch, next, id, key, dedup.get(), true);
+            }
+            next = bindRecord(c, batch, next, id, key, policy, facts);
+            if (dedup.isEmpty()) {
+                batch.setString(next++, key.accountId());
+            }
+            next = queueRow.bind(c, batch, next);
+            if (dedup.isPresent()) {
+                bindFirst(batch, next, key, dedup.get());
+            }
             Integer cap = null;
-            boolean inserted = false;
+            AcceptOutcome written = null;
             int resultSets = 0;
             boolean isResultSet = batch.execute();
             while (isResultSet || batch.getUpdateCount() != -1) {
@@ -201,7 +284,9 @@ public final class EmailRecords {
                         if (resultSets == 0 && row) {
                             cap = rs.getInt(1);
                         } else if (resultSets == 1) {
-                            inserted = row;
+                            written = dedup.isEmpty()
+                                ? (row ? new AcceptOutcome.Accepted(id) : null)
+                                : outcome(id, rs).orElse(null);
                         }
                     }
                     resultSets++;
@@ -211,8 +296,41 @@ public final class EmailRecords {
             if (cap == null) {
                 throw new SQLException("account " + key.accountId() + " not found");
             }
-            return inserted ? Optional.empty() : Optional.of(PolicyViolation.sandboxCapExceeded(cap));
+            return written != null ? written : PolicyViolation.sandboxCapExceeded(cap);
         }
+    }
+
+    /**
+     * The dedup row's values ({@code account, key, id}), in the sandbox form the cap's account id
+     * ({@code … FROM accounts a WHERE a.id = ?}), then the window of the conflict clause.
+     */
+    private int bindDedup(PreparedStatement s, int first, UUID id, ApiKey key, String dedupKey, boolean underCap)
+        throws SQLException {
+        int i = first;
+        s.setString(i++, key.accountId());
+        s.setString(i++, dedupKey);
+        s.setObject(i++, id);
+        if (underCap) {
+            s.setString(i++, key.accountId());
+        }
+        s.setLong(i++, dedupWindow.toMillis());
+        return i;
+    }
+
+    /** The look-up of the first message: account, key, window. */
+    private void bindFirst(PreparedStatement s, int first, ApiKey key, String dedupKey) throws SQLException {
+        s.setString(first, key.accountId());
+        s.setString(first + 1, dedupKey);
+        s.setLong(first + 2, dedupWindow.toMillis());
+    }
+
+    /** Written (one queue row), a duplicate (the first id), or neither yet (a concurrent first copy). */
+    private static Optional<AcceptOutcome> outcome(UUID id, ResultSet rs) throws SQLException {
+        if (rs.getLong(1) == 1) {
+            return Optional.of(new AcceptOutcome.Accepted(id));
+        }
+        UUID first = rs.getObject(2, UUID.class);
+        return first == null ? Optional.empty() : Optional.of(new AcceptOutcome.Duplicate(first));
     }
 
     /** Binds the record's eleven values from {@code first} on; returns the next parameter index. */

@@ -22,7 +22,8 @@ public record PolicyViolation(Code code, String message) implements PolicyDecisi
         STREAM_NOT_ALLOWED("stream_not_allowed"),
         SANDBOX_CAP_EXCEEDED("sandbox_cap_exceeded"),
         SANDBOX_EXTRA_RECIPIENTS("sandbox_extra_recipients"),
-        SANDBOX_RECIPIENT_NOT_ALLOWED("sandbox_recipient_not_allowed");
+        SANDBOX_RECIPIENT_NOT_ALLOWED("sandbox_recipient_not_allowed"),
+        INVALID_IDEMPOTENCY_KEY("invalid_idempotency_key");
 
         private final String code;
 
@@ -73,6 +74,11 @@ public record PolicyViolation(Code code, String message) implements PolicyDecisi
     public static PolicyViolation sandboxExtraRecipients() {
         return new PolicyViolation(Code.SANDBOX_EXTRA_RECIPIENTS,
             "sandbox accounts may only send to one recipient per message");
+    }
+
+    public static PolicyViolation invalidIdempotencyKey() {
+        return new PolicyViolation(Code.INVALID_IDEMPOTENCY_KEY,
+            "X-Krafter-Idempotency-Key must be 1 to 256 printable ASCII characters, sent once");
     }
 
     public static PolicyViolation sandboxCapExceeded(int cap) {

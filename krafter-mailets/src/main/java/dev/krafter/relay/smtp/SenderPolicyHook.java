@@ -24,7 +24,8 @@ import dev.krafter.relay.submission.Submissions;
 
 /**
  * End of DATA: the message to {@link Submissions#accept}, the {@link Decision} to a reply —
- * {@code 250 2.0.0 OK id=<email id>}, {@code 550 <policy text>}, or
+ * {@code 250 2.0.0 OK id=<email id>} (a duplicate: the first message's id, and says so),
+ * {@code 550 <policy text>}, or
  * {@code 451 Temporary failure, try again later} (stack trace in the log only) — and one event line.
  * It replaces James's SendMailHandler: the message is queued by the accept sequence, in the commit
  * that records it.
@@ -62,6 +63,12 @@ public class SenderPolicyHook implements JamesMessageHook {
                 accepted.policy().configurationSet(), timed.elapsed());
             return HookResult.builder().hookReturnCode(HookReturnCode.ok())
                 .smtpReturnCode("250").smtpDescription("2.0.0 OK id=" + accepted.emailId()).build();
+        }
+        if (decision instanceof Decision.Duplicate duplicate) {
+            events.smtpDuplicate(submission, duplicate.firstEmailId(), timed.elapsed());
+            return HookResult.builder().hookReturnCode(HookReturnCode.ok()).smtpReturnCode("250")
+                .smtpDescription("2.0.0 OK id=" + duplicate.firstEmailId() + " (duplicate of a message already accepted; not sent again)")
+                .build();
         }
         if (decision instanceof Decision.Refused refused) {
             events.smtpRejected(submission, refused.stream().orElse(null), refused.violation().code().code(), timed.elapsed());

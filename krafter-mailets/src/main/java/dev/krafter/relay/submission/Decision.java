@@ -12,6 +12,10 @@ public sealed interface Decision {
     record Accepted(UUID emailId, ResolvedPolicy policy) implements Decision {
     }
 
+    /** A resend of a message the account submitted within the window: nothing written, not sent again. */
+    record Duplicate(UUID firstEmailId) implements Decision {
+    }
+
     /** Refused by the sender policy or the sandbox cap; nothing was written. */
     record Refused(Optional<String> stream, PolicyViolation violation) implements Decision {
     }

@@ -31,8 +31,10 @@ import dev.krafter.relay.queue.PostgresMailQueue;
 
 /**
  * The accept sequence, whatever the front door (SMTP today, REST tomorrow): the sender policy's
- * decision, then the email record and the spool queue row in one commit, then the answer. An
- * {@link Decision.Accepted} is durable when this returns; anything else left nothing behind.
+ * decision, then the email record and the spool queue row in one commit — with the message's
+ * {@link IdempotencyKey} in the same statement, so a resend within the window is answered with the
+ * first id and not sent again — then the answer. An {@link Decision.Accepted} is durable when this
+ * returns; anything else left nothing behind.
  */
 public final class Submissions {
     public static final String STREAM_HEADER = "X-Krafter-Stream";
@@ -57,12 +59,22 @@ public final class Submissions {
                 return new Decision.Refused(requestedStream(request), violation);
             }
             ResolvedPolicy resolved = (ResolvedPolicy) decision;
+            List<String> explicitKey = headers(mail.getMessage(), IdempotencyKey.HEADER);
+            Optional<PolicyViolation> badKey = IdempotencyKey.violation(explicitKey);
+            if (badKey.isPresent()) {
+                return new Decision.Refused(Optional.of(resolved.stream().wireName()), badKey.get());
+            }
+            MessageFacts facts = facts(mail);
+            Optional<String> dedupKey = IdempotencyKey.of(explicitKey, facts.messageId()).map(IdempotencyKey::value);
             UUID emailId = UUID.randomUUID();
             label(mail, key, resolved, emailId);
             PostgresMailQueue.Prepared queued = spool.prepare(mail);
-            AcceptOutcome outcome = records.accept(emailId, key, resolved, facts(mail), queueRow(spool, queued, emailId));
+            AcceptOutcome outcome = records.accept(emailId, key, resolved, facts, queueRow(spool, queued, emailId), dedupKey);
             if (outcome instanceof PolicyViolation violation) {
                 return new Decision.Refused(Optional.of(resolved.stream().wireName()), violation);
+            }
+            if (outcome instanceof AcceptOutcome.Duplicate duplicate) {
+                return new Decision.Duplicate(duplicate.firstEmailId());
             }
             spool.committed();
             return new Decision.Accepted(emailId, resolved);

@@ -90,6 +90,30 @@ class EmailRecordsRoundTripTest {
     }
 
     @Test
+    void anAcceptedMessageWithAnIdempotencyKeyStillCostsOneRoundTrip() {
+        ApiKey key = keys.create("rt-keyed", Set.of(ApiKey.SEND_SCOPE), Set.of("transactional"), false).key();
+        EmailRecords records = new EmailRecords(counted);
+        for (int i = 0; i < 6; i++) {
+            UUID id = UUID.randomUUID();
+            assertThat(records.accept(id, key, POLICY, FACTS, Submissions.queueRow(spool.spool(), spool.prepared(), id),
+                java.util.Optional.of("message-id:<warm-" + i + "@x>"))).isInstanceOf(AcceptOutcome.Accepted.class);
+        }
+        PostgresMailQueue.Prepared queued = spool.prepared();
+        UUID id = UUID.randomUUID();
+        long before = WireRoundTrips.total();
+        assertThat(records.accept(id, key, POLICY, FACTS, Submissions.queueRow(spool.spool(), queued, id),
+            java.util.Optional.of("message-id:<measured@x>"))).isInstanceOf(AcceptOutcome.Accepted.class);
+        assertThat(WireRoundTrips.total() - before).isEqualTo(1);
+        // and a duplicate is answered in one too
+        UUID again = UUID.randomUUID();
+        PostgresMailQueue.Prepared resend = spool.prepared();
+        before = WireRoundTrips.total();
+        assertThat(records.accept(again, key, POLICY, FACTS, Submissions.queueRow(spool.spool(), resend, again),
+            java.util.Optional.of("message-id:<measured@x>"))).isEqualTo(new AcceptOutcome.Duplicate(id));
+        assertThat(WireRoundTrips.total() - before).isEqualTo(1);
+    }
+
+    @Test
     void anAcceptedSandboxMessageCostsTwoRoundTrips() {
         ApiKey created = keys.create("rt-sandbox", Set.of(ApiKey.SEND_SCOPE), Set.of("transactional"), true).key();
         ApiKey.Sandbox sandbox = new ApiKey.Sandbox(true, Set.of("recipient@example.com"), 100);

@@ -282,6 +282,87 @@ class EmailRecordsTest {
         assertThat(records.find(UUID.randomUUID())).isEmpty();
     }
 
+    private static AcceptOutcome acceptKeyed(EmailRecords records, ApiKey key, String dedupKey) {
+        UUID id = UUID.randomUUID();
+        return records.accept(id, key, TRANSACTIONAL, FACTS, Submissions.queueRow(spool.spool(), spool.prepared(), id),
+            java.util.Optional.of(dedupKey));
+    }
+
+    @Test
+    void aKeyUsedAgainWithinTheWindowIsADuplicateOfTheFirstAndWritesNothing() {
+        ApiKey key = key("acct-dedup");
+        UUID first = accepted(acceptKeyed(records, key, "message-id:<x@y>"));
+        int rows = spool.rows();
+        assertThat(acceptKeyed(records, key, "message-id:<x@y>")).isEqualTo(new AcceptOutcome.Duplicate(first));
+        assertThat(count("acct-dedup")).isOne();
+        assertThat(spool.rows()).isEqualTo(rows);
+        // another key, and the same key of another account, are messages of their own
+        accepted(acceptKeyed(records, key, "message-id:<z@y>"));
+        accepted(acceptKeyed(records, key("acct-dedup-other"), "message-id:<x@y>"));
+    }
+
+    @Test
+    void aKeyThatLeftTheWindowIsANewMessageAndPruningForgetsIt() throws SQLException {
+        ApiKey key = key("acct-dedup-old");
+        UUID first = accepted(acceptKeyed(records, key, "key:order-1"));
+        try (Connection c = db.database().dataSource().getConnection();
+             PreparedStatement age = c.prepareStatement(
+                 "UPDATE email_dedup SET created_at = now() - interval '24 hours 1 second' WHERE account_id = 'acct-dedup-old'")) {
+            age.executeUpdate();
+        }
+        UUID second = accepted(acceptKeyed(records, key, "key:order-1"));
+        assertThat(second).isNotEqualTo(first);
+        assertThat(acceptKeyed(records, key, "key:order-1")).isEqualTo(new AcceptOutcome.Duplicate(second));
+        try (Connection c = db.database().dataSource().getConnection();
+             PreparedStatement age = c.prepareStatement(
+                 "UPDATE email_dedup SET created_at = now() - interval '25 hours' WHERE account_id = 'acct-dedup-old'")) {
+            age.executeUpdate();
+        }
+        assertThat(records.pruneDedup()).isPositive();
+    }
+
+    @Test
+    void aSandboxDuplicateDoesNotCountAgainstTheCapAndIsAnsweredEvenAtTheCap() {
+        ApiKey key = sandboxKey("acct-dedup-sandbox", 1);
+        UUID first = accepted(acceptKeyed(records, key, "message-id:<s@y>"));
+        assertThat(acceptKeyed(records, key, "message-id:<s@y>")).isEqualTo(new AcceptOutcome.Duplicate(first));
+        assertThat(acceptKeyed(records, key, "message-id:<t@y>")).isEqualTo(PolicyViolation.sandboxCapExceeded(1));
+        assertThat(count("acct-dedup-sandbox")).isOne();
+    }
+
+    @Test
+    void sixteenConcurrentCopiesThroughTwoProcessesAreOneMessage() throws Exception {
+        ApiKey key = key("acct-dedup-race");
+        try (Database second = Database.connect(db.settings())) {
+            List<EmailRecords> processes = List.of(records, new EmailRecords(second.dataSource()));
+            ExecutorService pool = Executors.newFixedThreadPool(16);
+            try {
+                CountDownLatch start = new CountDownLatch(1);
+                List<Future<AcceptOutcome>> futures = new ArrayList<>();
+                for (int i = 0; i < 16; i++) {
+                    EmailRecords process = processes.get(i % 2);
+                    futures.add(pool.submit(() -> {
+                        start.await();
+                        return acceptKeyed(process, key, "message-id:<race@y>");
+                    }));
+                }
+                start.countDown();
+                List<AcceptOutcome> outcomes = new ArrayList<>();
+                for (Future<AcceptOutcome> f : futures) {
+                    outcomes.add(f.get(60, TimeUnit.SECONDS));
+                }
+                List<UUID> accepted = outcomes.stream().filter(AcceptOutcome.Accepted.class::isInstance)
+                    .map(o -> ((AcceptOutcome.Accepted) o).emailId()).toList();
+                assertThat(accepted).hasSize(1);
+                assertThat(outcomes).filteredOn(AcceptOutcome.Duplicate.class::isInstance).hasSize(15)
+                    .allSatisfy(o -> assertThat(((AcceptOutcome.Duplicate) o).firstEmailId()).isEqualTo(accepted.get(0)));
+                assertThat(count("acct-dedup-race")).isOne();
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
     static DataSource dataSource() {
         return db.database().dataSource();
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
@@ -77,9 +78,15 @@ class SenderPolicyHookTest {
         return keys.create(account, Set.of(ApiKey.SEND_SCOPE), Set.of(streams), false).key();
     }
 
+    /** A message with a Message-ID of its own (a repeated one would make it a resend). */
     private static Mail mail(String headers) throws Exception {
+        return mail("<" + UUID.randomUUID() + "@yourdomain.com>", headers);
+    }
+
+    private static Mail mail(String messageId, String headers) throws Exception {
         String raw = "From: hello@yourdomain.com\r\nTo: recipient@example.com\r\nSubject: SMTP Test\r\n"
-            + "Message-ID: <m1@yourdomain.com>\r\n" + headers + "\r\nThis email was sent via Krafter Mail SMTP relay.\r\n";
+            + (messageId == null ? "" : "Message-ID: " + messageId + "\r\n") + headers
+            + "\r\nThis email was sent via Krafter Mail SMTP relay.\r\n";
         MimeMessage message = new MimeMessage(Session.getInstance(new Properties()),
             new ByteArrayInputStream(raw.getBytes(StandardCharsets.US_ASCII)));
         return MailImpl.builder().name(UUID.randomUUID().toString()).sender("hello@yourdomain.com")
@@ -128,7 +135,7 @@ class SenderPolicyHookTest {
         assertThat(record.envelopeFrom()).isEqualTo("hello@yourdomain.com");
         assertThat(record.envelopeTo()).containsExactly("recipient@example.com");
         assertThat(record.subject()).isEqualTo("SMTP Test");
-        assertThat(record.messageId()).isEqualTo("<m1@yourdomain.com>");
+        assertThat(record.messageId()).matches("<[0-9a-f-]{36}@yourdomain.com>");
         assertThat(record.sizeBytes()).isPositive();
     }
 
@@ -248,5 +255,62 @@ class SenderPolicyHookTest {
         assertThat(Replies.line(hook.onMessage(FakeSession.unauthenticated(), mail(""))))
             .isEqualTo("530 5.7.0 Authentication required");
         assertThat(spool.queued()).isEmpty();
+    }
+
+    @Test
+    void aResendWithTheSameMessageIdIsAnsweredWithTheFirstIdAndNotQueuedAgain() throws Exception {
+        ApiKey key = key("hook-dedup", "transactional");
+        SMTPSession session = FakeSession.authenticated(key);
+        UUID first = acceptedId(hook.onMessage(session, mail("<same@yourdomain.com>", "")));
+        String again = Replies.line(hook.onMessage(FakeSession.authenticated(key), mail("<same@yourdomain.com>", "")));
+        assertThat(again).isEqualTo("250 2.0.0 OK id=" + first + " (duplicate of a message already accepted; not sent again)");
+        assertThat(spool.queued()).hasSize(1);
+        assertThat(emailsOf("hook-dedup")).isOne();
+        assertThat(events.count("krafter_smtp_duplicate")).isOne();
+        assertThat(events.lines().get(1)).contains("\"event\":\"smtp.duplicate\"", "\"email_id\":\"" + first + "\"");
+        // The same body with another Message-ID is another message; so is the same Message-ID of another account.
+        acceptedId(hook.onMessage(session, mail("<other@yourdomain.com>", "")));
+        acceptedId(hook.onMessage(FakeSession.authenticated(key("hook-dedup-other", "transactional")), mail("<same@yourdomain.com>", "")));
+        // Without Message-ID and key, never a duplicate.
+        acceptedId(hook.onMessage(session, mail(null, "")));
+        acceptedId(hook.onMessage(session, mail(null, "")));
+        assertThat(emailsOf("hook-dedup")).isEqualTo(4);
+    }
+
+    @Test
+    void theExplicitIdempotencyKeyWinsOverTheMessageId() throws Exception {
+        ApiKey key = key("hook-key", "transactional");
+        SMTPSession session = FakeSession.authenticated(key);
+        UUID first = acceptedId(hook.onMessage(session, mail("<a@yourdomain.com>", "X-Krafter-Idempotency-Key: order-4711\r\n")));
+        // another Message-ID, the same key: a duplicate
+        assertThat(Replies.line(hook.onMessage(session, mail("<b@yourdomain.com>", "X-Krafter-Idempotency-Key: order-4711\r\n"))))
+            .startsWith("250 2.0.0 OK id=" + first + " (duplicate");
+        // the same Message-ID, another key: a message of its own
+        acceptedId(hook.onMessage(session, mail("<a@yourdomain.com>", "X-Krafter-Idempotency-Key: order-4712\r\n")));
+        assertThat(emailsOf("hook-key")).isEqualTo(2);
+    }
+
+    @Test
+    void aMalformedIdempotencyKeyIs550AndNothingIsRecorded() throws Exception {
+        ApiKey key = key("hook-bad-key", "transactional");
+        SMTPSession session = FakeSession.authenticated(key);
+        for (String header : List.of("X-Krafter-Idempotency-Key: " + "k".repeat(257) + "\r\n",
+            "X-Krafter-Idempotency-Key:\r\n", "X-Krafter-Idempotency-Key: a\r\nX-Krafter-Idempotency-Key: b\r\n",
+            "X-Krafter-Idempotency-Key: bell\u0007key\r\n")) {
+            assertThat(Replies.line(hook.onMessage(session, mail(header))))
+                .isEqualTo("550 5.7.1 X-Krafter-Idempotency-Key must be 1 to 256 printable ASCII characters, sent once");
+        }
+        assertThat(emailsOf("hook-bad-key")).isZero();
+        assertThat(events.count("krafter_smtp_rejected_invalid_idempotency_key")).isEqualTo(4);
+    }
+
+    @Test
+    void aResendOfARefusedMessageIsDecidedAfresh() throws Exception {
+        ApiKey key = key("hook-refused-first", "transactional");
+        SMTPSession session = FakeSession.authenticated(key);
+        assertThat(Replies.line(hook.onMessage(session, mail("<fixed@yourdomain.com>", "X-Krafter-Stream: bulk\r\n"))))
+            .startsWith("550 ");
+        acceptedId(hook.onMessage(session, mail("<fixed@yourdomain.com>", "")));
+        assertThat(emailsOf("hook-refused-first")).isOne();
     }
 }
