@@ -250,7 +250,7 @@ class SenderPolicyTest {
     void everyCodeHasItsStableString() {
         assertThat(Code.values()).extracting(Code::code).containsExactly(
             "invalid_stream", "stream_not_allowed", "sandbox_cap_exceeded", "sandbox_extra_recipients",
-            "sandbox_recipient_not_allowed");
+            "sandbox_recipient_not_allowed", "invalid_idempotency_key");
         assertThat(PolicyViolation.sandboxCapExceeded(100).smtpText())
             .isEqualTo("5.7.1 sandbox accounts may send at most 100 emails per rolling 24 hours; the limit is reached");
     }
