@@ -29,7 +29,9 @@ import dev.krafter.relay.policy.ResolvedPolicy;
  * <p>{@link #accept} writes the record and the message's spool queue row in one statement — the
  * record's INSERT as a data-modifying CTE, the queue row's INSERT selecting from it — so there is
  * never a record without its message or a message without its record, and a failure leaves
- * neither. Database round trips per accepted message, with a warm pool:
+ * neither. A message's idempotency key, when it has one, is one more CTE of the same statement:
+ * a key the account used within the window makes the statement write nothing and answer the first
+ * message's id. Database round trips per accepted message, with a warm pool, with or without key:
  * <ul>
  * <li>non-sandbox: 1 — that statement in auto-commit: PostgreSQL commits it (and syncs its WAL)
  *     before it answers; no lock is taken.</li>
