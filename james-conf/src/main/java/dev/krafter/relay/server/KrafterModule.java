@@ -4,6 +4,8 @@ import java.time.Duration;
 
 import javax.sql.DataSource;
 
+import org.apache.james.metrics.api.GaugeRegistry;
+import org.apache.james.queue.api.MailQueueFactory;
 import org.apache.james.utils.GuiceProbe;
 
 import com.google.inject.AbstractModule;
@@ -18,6 +20,9 @@ import dev.krafter.relay.policy.ConfigurationSets;
 import dev.krafter.relay.emails.EmailRecords;
 import dev.krafter.relay.policy.SenderPolicy;
 import dev.krafter.relay.emails.DeliveryRecords;
+import dev.krafter.relay.pacing.PacingSettings;
+import dev.krafter.relay.pacing.SendPacer;
+import dev.krafter.relay.pacing.SpoolLoad;
 import dev.krafter.relay.ses.SesClients;
 import dev.krafter.relay.ses.SesGateway;
 import dev.krafter.relay.ses.SesSettings;
@@ -30,11 +35,14 @@ public class KrafterModule extends AbstractModule implements AutoCloseable {
 
     private final RelaySettings settings;
     private final Database database;
+    private final PacingSettings pacing;
     private volatile SesV2Client sesClient;
+    private volatile SendPacer pacer;
 
     public KrafterModule(RelaySettings settings, Database database) {
         this.settings = settings;
         this.database = database;
+        this.pacing = settings.pacing(); // a malformed setting fails the start here, before James
     }
 
     @Override
@@ -99,9 +107,28 @@ public class KrafterModule extends AbstractModule implements AutoCloseable {
         return new SesGateway(sesClient);
     }
 
-    /** Releases the SES client's connection pool (the database is closed by its owner). */
+    /**
+     * SendEmail paced to this node's share of the account's MaxSendRate, read with GetAccount on the
+     * one SES client. Outbox mode has no quota to respect: nothing is paced, MAIL is never refused.
+     */
+    @Provides
+    @Singleton
+    SendPacer sendPacer(SesGateway gateway, DataSource dataSource, GaugeRegistry gauges) {
+        SendPacer built = settings.sesConfigured()
+            ? new SendPacer(pacing, gateway::quota,
+                () -> SpoolLoad.read(dataSource, MailQueueFactory.SPOOL.asString(), pacing.nodeLease()), System::nanoTime).start()
+            : SendPacer.unpaced();
+        built.register(gauges);
+        pacer = built;
+        return built;
+    }
+
+    /** Stops the pacing timer and releases the SES client's connection pool (the database is closed by its owner). */
     @Override
     public void close() {
+        if (pacer != null) {
+            pacer.close();
+        }
         if (sesClient != null) {
             sesClient.close();
         }
