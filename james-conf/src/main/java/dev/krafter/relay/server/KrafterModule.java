@@ -7,6 +7,8 @@ import java.util.concurrent.TimeUnit;
 
 import javax.sql.DataSource;
 
+import org.apache.james.metrics.api.GaugeRegistry;
+import org.apache.james.queue.api.MailQueueFactory;
 import org.apache.james.utils.GuiceProbe;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +25,9 @@ import dev.krafter.relay.policy.ConfigurationSets;
 import dev.krafter.relay.emails.EmailRecords;
 import dev.krafter.relay.policy.SenderPolicy;
 import dev.krafter.relay.emails.DeliveryRecords;
+import dev.krafter.relay.pacing.PacingSettings;
+import dev.krafter.relay.pacing.SendPacer;
+import dev.krafter.relay.pacing.SpoolLoad;
 import dev.krafter.relay.ses.SesClients;
 import dev.krafter.relay.ses.SesGateway;
 import dev.krafter.relay.ses.SesSettings;
@@ -36,16 +41,19 @@ public class KrafterModule extends AbstractModule implements AutoCloseable {
 
     private final RelaySettings settings;
     private final Database database;
+    private final PacingSettings pacing;
     private volatile SesV2Client sesClient;
     private final ScheduledExecutorService pruner = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "krafter-dedup-prune");
         thread.setDaemon(true);
         return thread;
     });
+    private volatile SendPacer pacer;
 
     public KrafterModule(RelaySettings settings, Database database) {
         this.settings = settings;
         this.database = database;
+        this.pacing = settings.pacing(); // a malformed setting fails the start here, before James
     }
 
     @Override
@@ -121,10 +129,29 @@ public class KrafterModule extends AbstractModule implements AutoCloseable {
         return new SesGateway(sesClient);
     }
 
-    /** Releases the SES client's connection pool (the database is closed by its owner). */
+    /**
+     * SendEmail paced to this node's share of the account's MaxSendRate, read with GetAccount on the
+     * one SES client. Outbox mode has no quota to respect: nothing is paced, MAIL is never refused.
+     */
+    @Provides
+    @Singleton
+    SendPacer sendPacer(SesGateway gateway, DataSource dataSource, GaugeRegistry gauges) {
+        SendPacer built = settings.sesConfigured()
+            ? new SendPacer(pacing, gateway::quota,
+                () -> SpoolLoad.read(dataSource, MailQueueFactory.SPOOL.asString(), pacing.nodeLease()), System::nanoTime).start()
+            : SendPacer.unpaced();
+        built.register(gauges);
+        pacer = built;
+        return built;
+    }
+
+    /** Stops the pacing timer and releases the SES client's connection pool (the database is closed by its owner). */
     @Override
     public void close() {
         pruner.shutdownNow();
+        if (pacer != null) {
+            pacer.close();
+        }
         if (sesClient != null) {
             sesClient.close();
         }

@@ -53,8 +53,7 @@ public record RelaySettings(Path home, Path confDir, String smtpBindAddress, int
      * missed wake-up or a retry's due time is noticed.
      */
     public dev.krafter.relay.queue.QueueSettings queue(String nodeId) {
-        return new dev.krafter.relay.queue.QueueSettings(nodeId,
-            java.time.Duration.ofSeconds(Long.parseLong(environment.getOrDefault("KRAFTER_QUEUE_LEASE_SECONDS", "60").trim())),
+        return new dev.krafter.relay.queue.QueueSettings(nodeId, queueLease(),
             java.time.Duration.ofMillis(Long.parseLong(environment.getOrDefault("KRAFTER_QUEUE_POLL_MILLIS", "1000").trim())),
             dev.krafter.relay.queue.QueueSettings.DEFAULT_BATCH);
     }
@@ -70,6 +69,18 @@ public record RelaySettings(Path home, Path confDir, String smtpBindAddress, int
             throw new IllegalArgumentException("KRAFTER_DEDUP_WINDOW must not be negative, not " + value);
         }
         return window;
+    }
+
+    private java.time.Duration queueLease() {
+        return java.time.Duration.ofSeconds(Long.parseLong(environment.getOrDefault("KRAFTER_QUEUE_LEASE_SECONDS", "60").trim()));
+    }
+
+    /**
+     * SES pacing: KRAFTER_SES_QUOTA_REFRESH (5m) between GetAccount calls, KRAFTER_BACKLOG_MAX_DRAIN (10m)
+     * the longest the spool may take to drain before MAIL gets 451 4.7.1; nodes are live within the queue lease.
+     */
+    public dev.krafter.relay.pacing.PacingSettings pacing() {
+        return dev.krafter.relay.pacing.PacingSettings.fromEnvironment(environment, queueLease());
     }
 
     /** How often the TLS PEM files are checked for a renewal (KRAFTER_TLS_RELOAD_SECONDS, 60; 0 = never). */

@@ -1,6 +1,7 @@
 package dev.krafter.relay.delivery;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
@@ -30,6 +31,7 @@ import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
  */
 final class SesStub implements AutoCloseable {
     static final String SEND_EMAIL = "/v2/email/outbound-emails";
+    static final String GET_ACCOUNT = "/v2/email/account";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** One SendEmail call: the request body, the HTTP status the stub answered, when it arrived. */
@@ -60,6 +62,8 @@ final class SesStub implements AutoCloseable {
         }
     }
 
+    /** GetAccount's SendQuota JSON, or null: unstubbed, GetAccount gets WireMock's 404 and the relay runs unpaced. */
+    private volatile String sendQuota;
     private final Map<UUID, Call> parsed = new ConcurrentHashMap<>();
     private final WireMockServer server = new WireMockServer(wireMockConfig().bindAddress("127.0.0.1").dynamicPort());
 
@@ -91,7 +95,23 @@ final class SesStub implements AutoCloseable {
 
     void answer(ResponseDefinitionBuilder response) {
         server.resetMappings();
+        stubQuota();
         server.stubFor(post(urlPathEqualTo(SEND_EMAIL)).willReturn(response));
+    }
+
+    /** GetAccount answers this SendQuota from now on (read by the relay at start and every KRAFTER_SES_QUOTA_REFRESH). */
+    void quota(double maxSendRate, double max24HourSend, double sentLast24Hours) {
+        sendQuota = "{\"Max24HourSend\":" + max24HourSend + ",\"MaxSendRate\":" + maxSendRate
+            + ",\"SentLast24Hours\":" + sentLast24Hours + "}";
+        stubQuota();
+    }
+
+    private void stubQuota() {
+        String quota = sendQuota;
+        if (quota != null) {
+            server.stubFor(get(urlPathEqualTo(GET_ACCOUNT)).willReturn(okJson("{\"SendQuota\":" + quota
+                + ",\"SendingEnabled\":true,\"ProductionAccessEnabled\":true,\"EnforcementStatus\":\"HEALTHY\"}")));
+        }
     }
 
     /** SES's error shape: the type in x-amzn-ErrorType, the text in the JSON body. */
@@ -109,6 +129,7 @@ final class SesStub implements AutoCloseable {
     /** The first {@code failures} calls get {@code status}, later ones 200 (a WireMock scenario). */
     void failFirst(int failures, int status, String type) {
         server.resetMappings();
+        stubQuota();
         String scenario = "flaky";
         for (int i = 0; i < failures; i++) {
             server.stubFor(post(urlPathEqualTo(SEND_EMAIL)).inScenario(scenario)

@@ -39,6 +39,7 @@ public class RelayEvents {
     public static final String SMTP_RCPT_REJECTED = "krafter_smtp_rcpt_rejected";
     public static final String SMTP_DEFERRED = "krafter_smtp_deferred";
     public static final String SMTP_DUPLICATE = "krafter_smtp_duplicate";
+    public static final String SMTP_RATE_LIMITED = "krafter_smtp_rate_limited";
     public static final String SMTP_DECISION = "krafter_smtp_decision_seconds";
     public static final String SES_SEND = "krafter_ses_send_seconds";
     public static final String SES_OUTCOME = "krafter_ses_outcome";
@@ -65,6 +66,7 @@ public class RelayEvents {
         this.log = Objects.requireNonNull(log, "log");
         // Registered up front so that a scrape shows them at 0 before the first event.
         for (String name : new String[] {AUTH_ACCEPTED, AUTH_FAILED, SMTP_ACCEPTED, SMTP_REJECTED, SMTP_DEFERRED, SMTP_DUPLICATE,
+            SMTP_RATE_LIMITED,
             DELIVERY_FAILED, SES_OUTCOME + "_sent", SES_OUTCOME + "_retry", SES_OUTCOME + "_failed"}) {
             meter(name);
         }
@@ -145,6 +147,16 @@ public class RelayEvents {
         submission(log.event("smtp.deferred"), s).with("outcome", "tempfail").with("smtp_code", 451)
             .with("error", cause == null ? null : cause.getClass().getSimpleName())
             .with("latency_ms", latency.toMillis()).write();
+    }
+
+    /**
+     * A 451 4.7.1 at MAIL FROM: the spool would take too long to reach SES at the account's rate, or
+     * the 24-hour quota is spent ({@code limit}: {@code backlog} or {@code daily_quota}).
+     */
+    public void smtpRateLimited(String keyPrefix, String account, String remoteIp, String limit) {
+        meter(SMTP_RATE_LIMITED).increment();
+        log.event("smtp.deferred").with("key_prefix", keyPrefix).with("account", account).with("remote_ip", remoteIp)
+            .with("outcome", "rate_limited_" + limit).with("smtp_code", 451).with("phase", "mail").write();
     }
 
     /**

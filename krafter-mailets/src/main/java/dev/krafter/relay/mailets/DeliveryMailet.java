@@ -88,6 +88,14 @@ public abstract class DeliveryMailet extends GenericMailet {
     /** Hands the message over once; a transient trouble is a {@link SesOutcome.Retry}, not an exception. */
     protected abstract SesOutcome deliver(OutboundEmail email);
 
+    /**
+     * Called right before the hand-over: empty to go now, or how long the mail should wait in the queue
+     * first (a send-rate limit). The wait is not a failed attempt: it counts no retry.
+     */
+    protected Optional<Duration> holdBack() {
+        return Optional.empty();
+    }
+
     /** The subclass's own init parameter names, for the unknown-parameter check. */
     protected abstract Set<String> deliveryParameters();
 
@@ -126,6 +134,13 @@ public abstract class DeliveryMailet extends GenericMailet {
         int retriesSoFar = KrafterMail.integer(mail, ATTEMPT).orElse(0);
 
         Delivery delivery = KrafterMail.delivery(mail, id, retriesSoFar, -1);
+
+        // Before the record is read: a mail put back for the send rate costs no query.
+        Optional<Duration> hold = holdBack();
+        if (hold.isPresent()) {
+            requeue(mail, processor, hold.get());
+            return;
+        }
 
         Optional<DeliveryStatus> status;
         try {
@@ -213,6 +228,19 @@ public abstract class DeliveryMailet extends GenericMailet {
         }
         LOGGER.info("email {}: retry {}/{} in {}: {}", id, retry, schedule.maxRetries(), delay.get(), reason);
         events.deliveryRetry(delivery, reason, sendTime, delay.get());
+        mail.setState(Mail.GHOST);
+    }
+
+    /** Back into the queue in place, its attempt count unchanged (not a retry: SES was not called). */
+    private void requeue(Mail mail, String processor, Duration delay) throws MessagingException {
+        mail.setState(processor);
+        try {
+            spool.enQueue(mail, delay);
+        } catch (MailQueue.MailQueueException e) {
+            LOGGER.warn("email {}: could not be put back for the send rate ({}); it stays queued and is tried again shortly",
+                KrafterMail.requireEmailId(mail), e.getMessage());
+            DeliveryOutcome.unfinished(mail);
+        }
         mail.setState(Mail.GHOST);
     }
 

@@ -1,6 +1,8 @@
 package dev.krafter.relay.mailets;
 
+import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.random.RandomGenerator;
@@ -11,6 +13,7 @@ import org.apache.james.queue.api.MailQueueFactory;
 
 import dev.krafter.relay.events.RelayEvents;
 import dev.krafter.relay.emails.DeliveryRecords;
+import dev.krafter.relay.pacing.SendPacer;
 import dev.krafter.relay.ses.OutboundEmail;
 import dev.krafter.relay.ses.SesGateway;
 import dev.krafter.relay.ses.SesOutcome;
@@ -21,6 +24,8 @@ import dev.krafter.relay.ses.SesOutcome;
  * the {@code email_id} and {@code stream} tags — and records the outcome on the email record.
  * Sent → {@code sent} with SES's MessageId; throttling, 5xx, timeouts → delayed retry through the spool
  * queue; rejected by SES → {@code failed} with SES's reason. The mail always ends here (GHOST).
+ * Each call waits for its turn under the account's MaxSendRate ({@link SendPacer}); a mail whose turn
+ * is further off goes back to the queue for that long, which is not a failed attempt.
  *
  * <pre>{@code
  * <mailet match="All" class="dev.krafter.relay.mailets.SesSend">
@@ -34,16 +39,29 @@ import dev.krafter.relay.ses.SesOutcome;
  */
 public class SesSend extends DeliveryMailet {
     private final SesGateway gateway;
+    private final SendPacer pacer;
 
     @Inject
-    public SesSend(SesGateway gateway, DeliveryRecords records, MailQueueFactory<?> queueFactory, RelayEvents events) {
-        this(gateway, records, queueFactory, events, () -> ThreadLocalRandom.current().nextLong());
+    public SesSend(SesGateway gateway, SendPacer pacer, DeliveryRecords records, MailQueueFactory<?> queueFactory,
+                   RelayEvents events) {
+        this(gateway, pacer, records, queueFactory, events, () -> ThreadLocalRandom.current().nextLong());
     }
 
     SesSend(SesGateway gateway, DeliveryRecords records, MailQueueFactory<?> queueFactory, RelayEvents events,
             RandomGenerator random) {
+        this(gateway, SendPacer.unpaced(), records, queueFactory, events, random);
+    }
+
+    SesSend(SesGateway gateway, SendPacer pacer, DeliveryRecords records, MailQueueFactory<?> queueFactory,
+            RelayEvents events, RandomGenerator random) {
         super(records, queueFactory, events, random);
         this.gateway = Objects.requireNonNull(gateway, "gateway");
+        this.pacer = Objects.requireNonNull(pacer, "pacer");
+    }
+
+    @Override
+    protected Optional<Duration> holdBack() {
+        return pacer.awaitTurn();
     }
 
     @Override

@@ -6,7 +6,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import software.amazon.awssdk.core.exception.SdkException;
+import dev.krafter.relay.pacing.SendQuota;
 import software.amazon.awssdk.services.sesv2.SesV2Client;
+import software.amazon.awssdk.services.sesv2.model.GetAccountRequest;
 import software.amazon.awssdk.services.sesv2.model.SendEmailResponse;
 
 /**
@@ -41,5 +43,21 @@ public class SesGateway {
             }
             return outcome;
         }
+    }
+
+    /**
+     * The account's sending quota (SES v2 GetAccount, {@code GET /v2/email/account}) on the same client
+     * as the sends. Throws the SDK's exception when SES refuses (e.g. no ses:GetAccount permission).
+     */
+    public SendQuota quota() {
+        var quota = client.getAccount(GetAccountRequest.builder().build()).sendQuota();
+        if (quota == null) {
+            throw new IllegalStateException("GetAccount answered without a SendQuota");
+        }
+        return new SendQuota(nonNull(quota.max24HourSend()), nonNull(quota.maxSendRate()), nonNull(quota.sentLast24Hours()));
+    }
+
+    private static double nonNull(Double value) {
+        return value == null ? 0 : value;
     }
 }

@@ -12,6 +12,7 @@ final class SmtpReplies {
     /** The product page's wording, verbatim: clients and people search for it. */
     static final String TEMPORARY_FAILURE = "Temporary failure, try again later";
     static final String AUTH_REQUIRED = "5.7.0 Authentication required";
+    static final String RATE_LIMITED = "4.7.1 Sending rate limit reached, try again later";
     /** RFC 6531 3.5: a non-ASCII address without SMTPUTF8, which SES v2 does not support (docs/errors.md). */
     static final Response UTF8_SENDER = new SMTPResponse("553", "5.6.7 UTF-8 addresses are not supported (no SMTPUTF8): "
         + "use an ASCII sender address; a non-ASCII domain can be given in Punycode (xn--...)").immutable();
@@ -39,5 +40,10 @@ final class SmtpReplies {
     static HookResult temporaryFailure() {
         return HookResult.builder().hookReturnCode(HookReturnCode.denySoft())
             .smtpReturnCode("451").smtpDescription(TEMPORARY_FAILURE).build();
+    }
+
+    static HookResult rateLimited() {
+        return HookResult.builder().hookReturnCode(HookReturnCode.denySoft())
+            .smtpReturnCode("451").smtpDescription(RATE_LIMITED).build();
     }
 }
