@@ -103,6 +103,9 @@ class RealClientRepliesTest {
     void pythonSmtplibReadsTheDocumentedTextsOnOneConnection() throws Exception {
         Path dir = Files.createTempDirectory(relay.home(), "py");
         Path plain = Files.write(dir.resolve("plain.eml"), message("py plain"));
+        // Another message each time a new one is meant: the same file again would be a resend (a duplicate).
+        Path plainAgain = Files.write(dir.resolve("plain-again.eml"), message("py plain again"));
+        Path capped = Files.write(dir.resolve("capped.eml"), message("py over the cap"));
         Path broadcast = Files.write(dir.resolve("broadcast.eml"), message("py broadcast", "X-Krafter-Stream: broadcast"));
         Path promo = Files.write(dir.resolve("promo.eml"), message("py promo", "X-Krafter-Stream: promo"));
         Path conflict = Files.write(dir.resolve("conflict.eml"),
@@ -116,7 +119,7 @@ class RealClientRepliesTest {
                 send(FROM, List.of(TO), promo),
                 send(FROM, List.of(TO), broadcast),
                 send(FROM, List.of(TO), conflict),
-                send(FROM, List.of(TO), plain))));
+                send(FROM, List.of(TO), plainAgain))));
         assertThat(run.exitCode()).as(run.output()).isZero();
         List<String> data = run.output().lines().filter(l -> l.startsWith("DATA ")).toList();
         assertThat(data).as(run.output()).hasSize(5);
@@ -135,8 +138,8 @@ class RealClientRepliesTest {
         Clients.Result sandboxed = Clients.run(Duration.ofSeconds(60), Map.of(), PolicyHarness.pythonClient(dir, relay.port(),
             relay.certificate(), sandbox, List.of(
                 send(FROM, List.of("stranger@example.com", DEV, "qa@acme.test"), plain),
-                send(FROM, List.of(DEV), plain),
-                send(FROM, List.of("stranger@example.com"), plain))));
+                send(FROM, List.of(DEV), capped),
+                send(FROM, List.of("stranger@example.com"), capped))));
         assertThat(sandboxed.exitCode()).as(sandboxed.output()).isZero();
         List<String> lines = sandboxed.output().lines().filter(l -> !l.startsWith("MAIL 250")).toList();
         assertThat(lines).as(sandboxed.output()).hasSize(9);
