@@ -95,7 +95,10 @@ class SubmissionLatencyMeasurementTest {
         byte[] bodyAndDot = new byte[body.length + 3];
         System.arraycopy(body, 0, bodyAndDot, 0, body.length);
         System.arraycopy(".\r\n".getBytes(StandardCharsets.US_ASCII), 0, bodyAndDot, body.length, 3);
+        int idAt = new String(bodyAndDot, StandardCharsets.US_ASCII).indexOf("Message-ID: <") + "Message-ID: <".length();
         for (int i = 0; i < count; i++) {
+            // A Message-ID of its own for every send (the UUID's place, same length): the same one again is a resend.
+            System.arraycopy(UUID.randomUUID().toString().getBytes(StandardCharsets.US_ASCII), 0, bodyAndDot, idAt, 36);
             assertThat(smtp.command("MAIL FROM:<" + FROM + ">")).startsWith("250");
             assertThat(smtp.command("RCPT TO:<" + TO + ">")).startsWith("250");
             assertThat(smtp.command("DATA")).startsWith("354");
