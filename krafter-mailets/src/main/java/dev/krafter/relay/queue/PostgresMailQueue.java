@@ -345,7 +345,7 @@ public final class PostgresMailQueue implements ManageableMailQueue {
             while (running) {
                 try {
                     if (connection == null) {
-                        connection = QueueRows.softConnection(connections.open());
+                        connection = QueueRows.consumerConnection(connections.open());
                     }
                     if (failures > 0) {
                         // The failed lease query may have committed with its answer lost: give back what we do not hold.
