@@ -35,7 +35,7 @@ import dev.krafter.relay.server.SmtpsClient;
 
 /**
  * docker/Dockerfile and docker/compose.yaml checked without a Docker engine (there is none here):
- * read as text/YAML and held against the assembled distribution and the README's settings, then
+ * read as text/YAML and held against the assembled distribution and the settings table (docs/settings.md), then
  * the image's recipe replayed on this machine — the .tar.gz unpacked, var/ given to a non-root
  * user as the Dockerfile does, ENTRYPOINT + CMD started as that user with the environment the
  * Dockerfile and compose set (only the database address and the port differ), and the HEALTHCHECK
@@ -111,16 +111,16 @@ class DockerRecipeIT {
     }
 
     @Test
-    void environmentVariablesAreTheReadmeSettings() throws IOException {
-        Set<String> documented = readmeSettings();
+    void environmentVariablesAreTheDocumentedSettings() throws IOException {
+        Set<String> documented = documentedSettings();
         Set<String> used = new TreeSet<>(dockerfile.env().keySet());
         used.addAll(environment(relay()).keySet());
         for (String name : used) {
             if (name.startsWith("AWS_")) {
-                // the AWS SDK's own variables; the README's KRAFTER_SES_REGION row names them
-                assertThat(Files.readString(root.resolve("README.md"))).contains("`" + name + "`");
+                // the AWS SDK's own variables; the settings table's KRAFTER_SES_REGION row names them
+                assertThat(settingsRow("KRAFTER_SES_REGION")).contains("`" + name + "`");
             } else {
-                assertThat(documented).as("README settings table").contains(name);
+                assertThat(documented).as("settings table (docs/settings.md)").contains(name);
             }
         }
     }
@@ -204,7 +204,7 @@ class DockerRecipeIT {
         }
         assertThat(servers).containsExactlyElementsOf(relays);
 
-        Set<String> documented = readmeSettings();
+        Set<String> documented = documentedSettings();
         Set<String> varVolumes = new TreeSet<>();
         for (String name : relays) {
             Map<String, Object> relay = services.get(name);
@@ -367,10 +367,19 @@ class DockerRecipeIT {
         return env;
     }
 
-    /** Variable names of the README's settings table ("`KRAFTER_DB_URL` / `_USER` / `_PASSWORD`" is three). */
-    private static Set<String> readmeSettings() throws IOException {
+    /** The row of the settings table (docs/settings.md) for one variable. */
+    private static String settingsRow(String name) throws IOException {
+        return Files.readAllLines(SettingsReferenceTest.SETTINGS_DOC).stream().filter(l -> l.startsWith("| `" + name + "` |"))
+            .findFirst().orElseThrow(() -> new AssertionError("no row for " + name + " in docs/settings.md"));
+    }
+
+    /**
+     * Variable names of the settings table, docs/settings.md ("`KRAFTER_DB_URL` / `_USER` / `_PASSWORD`" would be
+     * three); SettingsReferenceTest holds that table against conf/krafter.env.
+     */
+    private static Set<String> documentedSettings() throws IOException {
         Set<String> names = new TreeSet<>();
-        for (String line : Files.readAllLines(root.resolve("README.md"))) {
+        for (String line : Files.readAllLines(SettingsReferenceTest.SETTINGS_DOC)) {
             Matcher row = Pattern.compile("^\\| (`[A-Z_]+`(?: / `[A-Z_]+`)*) \\|").matcher(line);
             if (!row.find()) {
                 continue;

@@ -60,13 +60,13 @@ class MonitoringComposeIT {
         for (String ui : List.of("prometheus", "grafana")) {
             assertThat((List<?>) services.get(ui).get("ports")).as(ui).allMatch(p -> p.toString().startsWith("127.0.0.1:"));
         }
-        // what the overlay adds to the relay is in the README's settings
-        String readme = Files.readString(MonitoringFiles.ROOT.resolve("README.md"));
+        // what the overlay adds to the relay is in the settings table (docs/settings.md), a row each
+        String settings = Files.readString(MonitoringFiles.ROOT.resolve("docs/settings.md"));
         Map<String, Map<String, Object>> overlay = (Map<String, Map<String, Object>>) MonitoringFiles.yaml(
             docker.resolve("compose.monitoring.yaml")).get("services");
         Set<String> added = ((Map<String, Object>) overlay.get("relay").get("environment")).keySet();
         assertThat(added).containsExactlyInAnyOrder("KRAFTER_ADMIN_TOKEN", "KRAFTER_ADMIN_BIND", "KRAFTER_ADMIN_PORT");
-        added.forEach(k -> assertThat(readme).as("README settings").contains("`" + k + "`"));
+        added.forEach(k -> assertThat(settings).as("docs/settings.md").contains("\n| `" + k + "` |"));
 
         Clients.Result noToken = compose(Map.of("KRAFTER_DB_PASSWORD", "s3cret", "GRAFANA_ADMIN_PASSWORD", "g"));
         assertThat(noToken.exitCode()).isNotZero();

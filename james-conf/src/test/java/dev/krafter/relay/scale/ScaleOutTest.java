@@ -313,7 +313,7 @@ class ScaleOutTest {
             refusedAfterMillis[node] = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - revokedAt);
             assertThat(reply).as("node %d", node + 1).isEqualTo("535 5.7.8 Authentication failed: API key has been revoked");
         }
-        // the promise (README, Operations): a revoked key is refused within 5 seconds, by every node
+        // the promise (docs/operations.md, "Administration"): a revoked key is refused within 5 seconds, by every node
         assertThat(Math.max(refusedAfterMillis[0], refusedAfterMillis[1])).isLessThanOrEqualTo(5_000L);
         return refusedAfterMillis;
     }

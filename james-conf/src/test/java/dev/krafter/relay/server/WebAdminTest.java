@@ -310,11 +310,18 @@ class WebAdminTest {
         assertThat(failed.get("ses_message_id").isNull()).isTrue();
     }
 
-    /** The README's curl lines (Operations), with the port of this relay. */
+    /** The curl lines of docs/operations.md ("Administration"), with the port of this relay. */
     @Test
-    void theReadmesCurlCommandsWork() throws Exception {
+    void theDocumentedCurlCommandsWork() throws Exception {
         String base = "http://127.0.0.1:" + relay.adminPort().orElseThrow();
         String admin = "admin() { curl -sS -H \"Authorization: Bearer $KRAFTER_ADMIN_TOKEN\" -H \"Content-Type: application/json\" \"$@\"; }; ";
+        // the commands below are the documented ones, with account curl-acme for acme and this relay's port for 8000
+        String operations = Files.readString(dev.krafter.relay.db.TestDatabase.repositoryRoot().resolve("docs/operations.md"));
+        assertThat(operations).contains(admin.substring(0, admin.length() - 2),
+            "admin -X POST http://127.0.0.1:8000/krafter/keys \\\n  -d '{\"account\": \"acme\", \"scopes\": [\"mail:send\"], \"allowed_streams\": [\"transactional\"], \"sandbox\": false}'",
+            "admin 'http://127.0.0.1:8000/krafter/keys?account=acme'",
+            "admin -X PATCH http://127.0.0.1:8000/krafter/accounts/acme/sandbox \\\n  -d '{\"sandbox\": true, \"allowed_recipients\": [\"dev@acme.com\", \"qa@acme.com\"], \"daily_cap\": 100}'",
+            "admin -X DELETE http://127.0.0.1:8000/krafter/keys/kr_live_AbC1");
         Map<String, String> env = Map.of("KRAFTER_ADMIN_TOKEN", TOKEN);
         Clients.Result create = Clients.run(Duration.ofSeconds(30), env, "bash", "-c", admin + "admin -X POST " + base + "/krafter/keys "
             + "-d '{\"account\": \"curl-acme\", \"scopes\": [\"mail:send\"], \"allowed_streams\": [\"transactional\"], \"sandbox\": false}'");
