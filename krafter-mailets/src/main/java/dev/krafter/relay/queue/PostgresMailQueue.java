@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
@@ -200,13 +201,15 @@ public final class PostgresMailQueue implements ManageableMailQueue {
 
     @Override
     public MailQueueIterator browse() throws MailQueueException {
-        List<QueueRows.Row> all;
+        List<MailQueueItemView> all = new ArrayList<>();
         try {
-            all = rows.browse(name.asString());
+            for (QueueRows.Row row : rows.browse(name.asString())) {
+                all.add(new DefaultMailQueueItemView(row.mail(), row.nextAttempt().atZone(ZoneOffset.UTC)));
+            }
         } catch (SQLException | MessagingException e) {
             throw new MailQueueException("could not browse queue " + name.asString(), e);
         }
-        Iterator<QueueRows.Row> it = all.iterator();
+        Iterator<MailQueueItemView> it = all.iterator();
         return new MailQueueIterator() {
             @Override
             public boolean hasNext() {
@@ -215,8 +218,7 @@ public final class PostgresMailQueue implements ManageableMailQueue {
 
             @Override
             public MailQueueItemView next() {
-                QueueRows.Row row = it.next();
-                return new DefaultMailQueueItemView(row.mail(), row.nextAttempt().atZone(ZoneOffset.UTC));
+                return it.next();
             }
 
             @Override
@@ -246,19 +248,36 @@ public final class PostgresMailQueue implements ManageableMailQueue {
     /** One leased mail. */
     private final class Item implements MailQueueItem {
         private final long id;
-        private final Mail mail;
+        private final QueueRows.Row row;
         private final Optional<UUID> emailId;
+        private Mail mail;
         private volatile boolean rescheduled;
         private volatile boolean done;
 
         Item(QueueRows.Row row) {
             this.id = row.id();
-            this.mail = row.mail();
+            this.row = row;
             this.emailId = row.emailId();
         }
 
+        /** Decoded on first use, on the spooler thread that delivers it. */
         @Override
-        public Mail getMail() {
+        public synchronized Mail getMail() {
+            if (mail == null) {
+                try {
+                    mail = row.mail();
+                } catch (MessagingException | RuntimeException e) {
+                    done = true;
+                    node.release(id);
+                    try {
+                        rows.postpone(id, node.id(), REJECTED_AGAIN_AFTER);
+                    } catch (SQLException ignored) {
+                        // the lease runs out instead
+                    }
+                    throw new IllegalStateException("queue " + name.asString() + ": mail_queue row " + id + " cannot be read: " + e.getMessage(), e);
+                }
+                inProcess.put(mail, this);
+            }
             return mail;
         }
 
@@ -268,6 +287,7 @@ public final class PostgresMailQueue implements ManageableMailQueue {
                 return;
             }
             done = true;
+            Mail mail = getMail();
             inProcess.remove(mail);
             if (rescheduled) {
                 node.release(id);
@@ -368,7 +388,6 @@ public final class PostgresMailQueue implements ManageableMailQueue {
                     for (QueueRows.Row row : leased) {
                         Item item = new Item(row);
                         node.hold(item.id);
-                        inProcess.put(item.mail, item);
                         if (demand.get() != Long.MAX_VALUE) {
                             demand.decrementAndGet();
                         }

@@ -52,7 +52,12 @@ final class QueueRows {
     private static final String NOT_LEASED = " AND (lease_until IS NULL OR lease_until < now())";
 
     /** A leased or browsed row, decoded. */
-    record Row(long id, Mail mail, Optional<UUID> emailId, Instant nextAttempt) {
+    record Row(long id, String name, String sender, String[] recipients, String json, byte[] message,
+               Optional<UUID> emailId, Instant nextAttempt) {
+        /** Decoded by the caller: a delivery thread, so that the one consumer thread only leases. */
+        Mail mail() throws MessagingException {
+            return MailCodec.decode("mail_queue:" + id, name, sender, recipients, json, message);
+        }
     }
 
     private final DataSource dataSource;
@@ -156,9 +161,16 @@ final class QueueRows {
         }
     }
 
-    /** Ends a row and whatever the completion adds to it, in one auto-committed statement. */
+    /**
+     * Ends a row and whatever the completion adds to it, in one auto-committed statement whose commit
+     * does not wait for the WAL flush (set_config(…, true) is local to the statement's transaction).
+     * Losing that commit in a database crash loses nothing: the row is still there and the mail is
+     * delivered again (at least once). Waiting for the flush made every delivery queue behind the
+     * accepting sessions' WAL writes (35 % of the delivery threads' waits at 16 senders).
+     */
     void complete(long id, Optional<QueueCompletion.Statement> outcome) throws SQLException {
-        String sql = outcome.map(o -> "WITH outcome AS (" + o.sql() + ") " + DELETE).orElse(DELETE);
+        String delete = DELETE + " AND (SELECT set_config('synchronous_commit', 'off', true)) IS NOT NULL";
+        String sql = outcome.map(o -> "WITH outcome AS (" + o.sql() + ") " + delete).orElse(delete);
         try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
             c.setAutoCommit(true);
             int i = 1;
@@ -265,13 +277,12 @@ final class QueueRows {
         }
     }
 
-    private static Row row(ResultSet rs) throws SQLException, MessagingException {
+    private static Row row(ResultSet rs) throws SQLException {
         long id = rs.getLong(1);
         Array recipients = rs.getArray(5);
-        Mail mail = MailCodec.decode("mail_queue:" + id, rs.getString(2), rs.getString(4),
-            (String[]) recipients.getArray(), rs.getString(6), rs.getBytes(7));
         Timestamp next = rs.getTimestamp(8);
-        return new Row(id, mail, Optional.ofNullable(rs.getObject(3, UUID.class)), next.toInstant());
+        return new Row(id, rs.getString(2), rs.getString(4), (String[]) recipients.getArray(), rs.getString(6), rs.getBytes(7),
+            Optional.ofNullable(rs.getObject(3, UUID.class)), next.toInstant());
     }
 
     /** A negative delay is no delay; a delay past what PostgreSQL's intervals hold is the far future. */
