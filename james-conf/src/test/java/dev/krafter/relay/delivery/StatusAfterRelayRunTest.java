@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.krafter.relay.server.CliRun;
+import dev.krafter.relay.cli.CliRun;
 import dev.krafter.relay.server.RelayFixture;
 import dev.krafter.relay.status.RelayStatus;
 import dev.krafter.relay.status.StatusQueries;

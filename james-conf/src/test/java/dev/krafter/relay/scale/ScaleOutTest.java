@@ -30,7 +30,7 @@ import dev.krafter.relay.apikey.ApiKeyStore;
 import dev.krafter.relay.apikey.NewApiKey;
 import dev.krafter.relay.db.TestDatabase;
 import dev.krafter.relay.server.Clients;
-import dev.krafter.relay.server.KrafterCli;
+import dev.krafter.relay.cli.KrafterCli;
 import dev.krafter.relay.server.RelayHome;
 import dev.krafter.relay.server.RelayProcess;
 import dev.krafter.relay.server.SmtpsClient;

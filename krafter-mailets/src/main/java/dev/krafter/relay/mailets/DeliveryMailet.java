@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
 
 import com.google.common.collect.ImmutableSet;
 
-import dev.krafter.relay.apikey.StoreException;
+import dev.krafter.relay.db.StoreException;
 import dev.krafter.relay.events.Delivery;
 import dev.krafter.relay.events.RelayEvents;
 import dev.krafter.relay.events.Timed;

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.krafter.relay.apikey.ApiKey;
 import dev.krafter.relay.apikey.ApiKeyStore;
-import dev.krafter.relay.apikey.StoreException;
+import dev.krafter.relay.db.StoreException;
 import dev.krafter.relay.db.Database;
 import dev.krafter.relay.policy.AcceptOutcome;
 import dev.krafter.relay.policy.MessageFacts;

@@ -1,4 +1,4 @@
-package dev.krafter.relay.server;
+package dev.krafter.relay.cli;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,6 +14,8 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
+
+import dev.krafter.relay.server.RelaySettings;
 
 /**
  * {@code bin/krafter-relay healthcheck} (the container's HEALTHCHECK): connects to this machine's

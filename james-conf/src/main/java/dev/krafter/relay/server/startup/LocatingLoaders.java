@@ -1,4 +1,4 @@
-package dev.krafter.relay.server;
+package dev.krafter.relay.server.startup;
 
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -21,7 +21,7 @@ import org.apache.mailet.MatcherConfig;
  * built (class, init parameters or condition) so that {@link StartupErrors} can point at the element
  * in mailetcontainer.xml. James's own exception says only "Unable to init mailet X".
  */
-final class LocatingLoaders {
+public final class LocatingLoaders {
     private LocatingLoaders() {
     }
 
@@ -60,7 +60,7 @@ final class LocatingLoaders {
         }
     }
 
-    static final class Mailets implements MailetLoader {
+    public static final class Mailets implements MailetLoader {
         private final GuiceMailetLoader delegate;
 
         @Inject
@@ -83,7 +83,7 @@ final class LocatingLoaders {
         }
     }
 
-    static final class Matchers implements MatcherLoader {
+    public static final class Matchers implements MatcherLoader {
         private final GuiceMatcherLoader delegate;
 
         @Inject

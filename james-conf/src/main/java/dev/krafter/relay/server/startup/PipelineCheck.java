@@ -1,4 +1,4 @@
-package dev.krafter.relay.server;
+package dev.krafter.relay.server.startup;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -53,7 +53,7 @@ import dev.krafter.relay.mailets.KrafterAttributes;
  * Init parameters are checked by the mailets themselves when James builds them;
  * {@link StartupErrors} turns those failures into the same kind of message.
  */
-final class PipelineCheck {
+public final class PipelineCheck {
     static final String MAILETS_PACKAGE = "org.apache.james.transport.mailets.";
     static final String MATCHERS_PACKAGE = "org.apache.james.transport.matchers.";
     private static final String KRAFTER_MAILETS_PACKAGE = "dev.krafter.relay.mailets.";
@@ -82,7 +82,7 @@ final class PipelineCheck {
     }
 
     /** Checks the conf of a relay whose working directory is {@code home}. System properties must be set. */
-    static void check(Path home, Path confDir) throws StartupFailure {
+    public static void check(Path home, Path confDir) throws StartupFailure {
         PipelineCheck check = new PipelineCheck(home, confDir);
         try (URLClassLoader loader = check.extensionClassLoader()) {
             check.checkExtensions(loader);

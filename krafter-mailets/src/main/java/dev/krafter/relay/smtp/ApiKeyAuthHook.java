@@ -26,7 +26,7 @@ import dev.krafter.relay.apikey.ApiKey;
 import dev.krafter.relay.apikey.ApiKeyAuthenticator;
 import dev.krafter.relay.apikey.ApiKeySecret;
 import dev.krafter.relay.apikey.AuthOutcome;
-import dev.krafter.relay.apikey.StoreException;
+import dev.krafter.relay.db.StoreException;
 import dev.krafter.relay.events.RelayEvents;
 
 /**

@@ -1,4 +1,4 @@
-package dev.krafter.relay.server;
+package dev.krafter.relay.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -18,6 +18,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import dev.krafter.relay.admin.AdminRefusal;
+import dev.krafter.relay.server.Clients;
+import dev.krafter.relay.server.RelayFixture;
+import dev.krafter.relay.server.SmtpsClient;
 
 /**
  * Issue 9: the CLI's admin commands ({@code bin/krafter-relay keys|accounts|emails …}) against a
