@@ -21,7 +21,10 @@ public class MessagesPerConnectionHook implements MailHook {
     private static final ProtocolSession.AttachmentKey<Integer> COUNT =
         ProtocolSession.AttachmentKey.of("krafter.mailTransactions", Integer.class);
 
-    private int maxMessages = 1000;
+    /** KRAFTER_MAX_MESSAGES_PER_CONNECTION when unset. */
+    public static final int DEFAULT_MAX_MESSAGES = 1000;
+
+    private int maxMessages = DEFAULT_MAX_MESSAGES;
 
     @Inject
     public MessagesPerConnectionHook() {
