@@ -23,7 +23,7 @@ import dev.krafter.relay.server.RelayFixture;
 import dev.krafter.relay.server.SmtpsClient;
 
 /**
- * Issue 9: the CLI's admin commands ({@code bin/krafter-relay keys|accounts|emails …}) against a
+ * The CLI's admin commands ({@code bin/krafter-relay keys|accounts|emails …}) against a
  * running relay's database, their effects checked over real SMTPS. The commands run in-process
  * (KrafterCli.execute); one runs as its own JVM for the exit status and the stderr line.
  */

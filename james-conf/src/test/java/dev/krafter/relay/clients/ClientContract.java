@@ -32,7 +32,7 @@ import dev.krafter.relay.server.RelayFixture;
 import dev.krafter.relay.server.SmtpsClient;
 
 /**
- * The four messages of issue 6, sent by one client library configured as the product page says
+ * The client suite's four messages, sent by one client library configured as the product page says
  * (only host, port and the trusted certificate differ), and what reached the SES stand-in. A subclass
  * names the client program; the programs share one interface (src/test/clients/README.md).
  */

@@ -18,7 +18,7 @@ import dev.krafter.relay.emails.EmailRecords;
 import dev.krafter.relay.server.RelayFixture;
 import dev.krafter.relay.server.SmtpsClient;
 
-/** Issue 5 end to end: a real relay, the real AWS SDK, SES v2 played by WireMock on loopback. */
+/** End to end: a real relay, the real AWS SDK, SES v2 played by WireMock on loopback. */
 class SesDeliveryTest {
     private static SesStub ses;
     private static RelayFixture relay;

@@ -18,7 +18,7 @@ import org.apache.james.protocols.smtp.core.esmtp.AuthCmdHandler;
 
 /**
  * James's {@code AUTH} command with its PLAIN and LOGIN exchanges redone, for two defects of 3.8.1
- * (docs/reliability.md, D2 and D3): an undecodable {@code AUTH PLAIN} continuation answered 501 but
+ * (docs/reliability.md, "Defects found"): an undecodable {@code AUTH PLAIN} continuation answered 501 but
  * left the exchange open, so the client's next command was read as credentials; and an {@code AUTH
  * LOGIN} username that is not base64, empty or over 255 characters threw (451 and disconnect). Here
  * each continuation line ends its step of the exchange before it is looked at, and a bad username is
