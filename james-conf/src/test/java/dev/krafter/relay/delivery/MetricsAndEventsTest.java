@@ -34,6 +34,7 @@ import dev.krafter.relay.events.EventLog;
 import dev.krafter.relay.queue.QueueGauges;
 import dev.krafter.relay.server.RelayFixture;
 import dev.krafter.relay.server.SmtpsClient;
+import dev.krafter.relay.ses.SesStandIn;
 
 /**
  * Metrics and event log end to end: a real relay (TLS, PostgreSQL, ActiveMQ) whose SES leg
@@ -45,7 +46,7 @@ class MetricsAndEventsTest {
     private static final String FROM = "hello@yourdomain.com";
     private static final String TO = "recipient@example.com";
 
-    private static SesStub ses;
+    private static SesStandIn ses;
     private static RelayFixture relay;
     private static NewApiKey key;
     private static final List<String> secrets = new ArrayList<>();
@@ -60,7 +61,7 @@ class MetricsAndEventsTest {
         eventLogger.setLevel(Level.INFO);
         events.start();
         eventLogger.addAppender(events);
-        ses = new SesStub();
+        ses = SesStandIn.accepting();
         relay = RelayFixture.start(ses.relayEnv());
         key = relay.newKey("obs-acme", Set.of(ApiKey.SEND_SCOPE), Set.of("transactional", "broadcast"));
         remember(key.secret().value());
