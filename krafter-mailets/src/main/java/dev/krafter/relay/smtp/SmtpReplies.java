@@ -1,6 +1,7 @@
 package dev.krafter.relay.smtp;
 
 import java.util.List;
+import java.util.function.Supplier;
 
 import org.apache.james.protocols.api.Response;
 import org.apache.james.protocols.smtp.SMTPResponse;
@@ -108,6 +109,11 @@ public final class SmtpReplies {
     /** Whether a command argument is plain ASCII; null (no argument) counts as ASCII. */
     static boolean isAscii(String argument) {
         return argument == null || argument.chars().allMatch(c -> c < 0x80);
+    }
+
+    /** James's own answer to MAIL or RCPT, or {@code refusal} when the address argument is not ASCII. */
+    static Response asciiOr(String parameters, Response refusal, Supplier<Response> james) {
+        return isAscii(parameters) ? james.get() : refusal;
     }
 
     static HookResult authRequired() {
