@@ -26,6 +26,11 @@ import dev.krafter.relay.db.Database;
 import dev.krafter.relay.mailets.DeliveryOutcome;
 import dev.krafter.relay.queue.PostgresMailQueueFactory;
 import dev.krafter.relay.queue.QueueGauges;
+import dev.krafter.relay.server.startup.LegacyQueueStore;
+import dev.krafter.relay.server.startup.LocatingLoaders;
+import dev.krafter.relay.server.startup.PipelineCheck;
+import dev.krafter.relay.server.startup.StartupErrors;
+import dev.krafter.relay.server.startup.StartupFailure;
 import dev.krafter.relay.webadmin.AdminModule;
 import dev.krafter.relay.webadmin.AdminSettings;
 

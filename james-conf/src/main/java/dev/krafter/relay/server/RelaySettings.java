@@ -5,6 +5,8 @@ import java.util.Map;
 import java.util.Optional;
 
 import dev.krafter.relay.db.DatabaseSettings;
+import dev.krafter.relay.ses.RetrySchedule;
+import dev.krafter.relay.smtp.MessagesPerConnectionHook;
 
 /**
  * Everything the relay reads from its environment, with the documented defaults (README, "Settings").
@@ -19,14 +21,18 @@ public record RelaySettings(Path home, Path confDir, String smtpBindAddress, int
                             Path outboxDir, String unsubscribeMailto, String unsubscribeUrl,
                             Map<String, String> environment) {
 
+    /** KRAFTER_SMTP_BIND and KRAFTER_SMTP_PORT when unset: every address, SMTPS. */
+    public static final String DEFAULT_SMTP_BIND = "0.0.0.0";
+    public static final int DEFAULT_SMTP_PORT = 465;
+
     public static RelaySettings fromEnvironment(Map<String, String> env) {
         Path home = Path.of(env.getOrDefault("KRAFTER_HOME", ".")).toAbsolutePath().normalize();
         Path var = home.resolve("var");
         return new RelaySettings(
             home,
             path(env, "KRAFTER_CONF_DIR", home.resolve("conf")),
-            env.getOrDefault("KRAFTER_SMTP_BIND", "0.0.0.0"),
-            Integer.parseInt(env.getOrDefault("KRAFTER_SMTP_PORT", "465")),
+            env.getOrDefault("KRAFTER_SMTP_BIND", DEFAULT_SMTP_BIND),
+            Integer.parseInt(env.getOrDefault("KRAFTER_SMTP_PORT", String.valueOf(DEFAULT_SMTP_PORT))),
             proxyProtocol(env),
             path(env, "KRAFTER_TLS_CERT", var.resolve("tls/cert.pem")),
             path(env, "KRAFTER_TLS_KEY", var.resolve("tls/key.pem")),
@@ -91,15 +97,16 @@ public record RelaySettings(Path home, Path confDir, String smtpBindAddress, int
     /** The values the conf files interpolate as ${sys:…}. */
     public Map<String, String> systemProperties() {
         return Map.ofEntries(
-            Map.entry("krafter.ses.maxRetries", environment.getOrDefault("KRAFTER_SES_MAX_RETRIES", "10")),
-            Map.entry("krafter.ses.retryInitialDelay", environment.getOrDefault("KRAFTER_SES_RETRY_INITIAL_DELAY", "30s")),
-            Map.entry("krafter.ses.retryMaxDelay", environment.getOrDefault("KRAFTER_SES_RETRY_MAX_DELAY", "10m")),
+            Map.entry("krafter.ses.maxRetries", environment.getOrDefault("KRAFTER_SES_MAX_RETRIES", String.valueOf(RetrySchedule.DEFAULT_MAX_RETRIES))),
+            Map.entry("krafter.ses.retryInitialDelay", environment.getOrDefault("KRAFTER_SES_RETRY_INITIAL_DELAY", seconds(RetrySchedule.DEFAULT_INITIAL_DELAY))),
+            Map.entry("krafter.ses.retryMaxDelay", environment.getOrDefault("KRAFTER_SES_RETRY_MAX_DELAY", seconds(RetrySchedule.DEFAULT_MAX_DELAY))),
             Map.entry("krafter.smtp.bind", smtpBindAddress + ":" + smtpPort),
             Map.entry("krafter.smtp.proxyRequired", Boolean.toString(proxyProtocol)),
             // James counts connections per TCP peer, before the PROXY header: behind a balancer every
             // connection has the balancer's address, so the limit would cap the node, not a client.
             Map.entry("krafter.smtp.connectionLimitPerIP", proxyProtocol ? "0" : "200"),
-            Map.entry("krafter.smtp.maxMessagesPerConnection", environment.getOrDefault("KRAFTER_MAX_MESSAGES_PER_CONNECTION", "1000")),
+            Map.entry("krafter.smtp.maxMessagesPerConnection", environment.getOrDefault("KRAFTER_MAX_MESSAGES_PER_CONNECTION",
+                String.valueOf(MessagesPerConnectionHook.DEFAULT_MAX_MESSAGES))),
             Map.entry("krafter.tls.cert", "file://" + tlsCert.toAbsolutePath()),
             Map.entry("krafter.tls.key", "file://" + tlsKey.toAbsolutePath()),
             Map.entry("krafter.delivery", sesConfigured() ? "ses" : "outbox"),
@@ -131,5 +138,10 @@ public record RelaySettings(Path home, Path confDir, String smtpBindAddress, int
     private static String required(Map<String, String> env, String name) {
         return optional(env, name).orElseThrow(() -> new IllegalArgumentException(
             name + " is not set (bin/krafter-relay run sets it for the embedded PostgreSQL)"));
+    }
+
+    /** A duration as the mailets' init parameters read it (James's DurationParser). */
+    private static String seconds(java.time.Duration duration) {
+        return duration.toSeconds() + "s";
     }
 }

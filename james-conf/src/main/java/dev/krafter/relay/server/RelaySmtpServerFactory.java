@@ -19,6 +19,7 @@ import org.apache.james.smtpserver.netty.SMTPServerFactory;
 import org.apache.james.smtpserver.netty.SmtpMetrics;
 
 import dev.krafter.relay.smtp.LongLineHook;
+import dev.krafter.relay.smtp.SmtpReplies;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -40,7 +41,7 @@ import io.netty.handler.timeout.IdleStateHandler;
  * James's pipeline as built by its own factory.
  */
 public class RelaySmtpServerFactory extends SMTPServerFactory {
-    static final String IDLE_REPLY = "421 4.4.2 Idle timeout, closing connection\r\n";
+    static final String IDLE_REPLY = SmtpReplies.IDLE_TIMEOUT.line() + "\r\n";
 
     @Inject
     public RelaySmtpServerFactory(DNSService dns, ProtocolHandlerLoader loader, FileSystem fileSystem, MetricFactory metricFactory) {

@@ -28,7 +28,7 @@ import dev.krafter.relay.admin.RelayAdmin;
 import dev.krafter.relay.admin.SandboxChange;
 import dev.krafter.relay.apikey.ApiKey;
 import dev.krafter.relay.apikey.NewApiKey;
-import dev.krafter.relay.apikey.StoreException;
+import dev.krafter.relay.db.StoreException;
 import spark.Request;
 import spark.Response;
 import spark.Service;

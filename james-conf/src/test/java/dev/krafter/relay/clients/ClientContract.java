@@ -32,7 +32,7 @@ import dev.krafter.relay.server.RelayFixture;
 import dev.krafter.relay.server.SmtpsClient;
 
 /**
- * The four messages of issue 6, sent by one client library configured as the product page says
+ * The client suite's four messages, sent by one client library configured as the product page says
  * (only host, port and the trusted certificate differ), and what reached the SES stand-in. A subclass
  * names the client program; the programs share one interface (src/test/clients/README.md).
  */
@@ -228,7 +228,7 @@ abstract class ClientContract {
     protected Delivery assertAcceptedAndDelivered(Run run) throws Exception {
         assertThat(run.exitCode()).as(run.output()).isZero();
         assertThat(run.lastLine()).as(run.output()).startsWith("OK");
-        Delivery delivery = ClientSuite.shared().ses().awaitDelivery(run.token());
+        Delivery delivery = Delivery.await(ClientSuite.shared().ses(), run.token());
         if (showsRelayReply()) {
             Matcher reply = RELAY_OK.matcher(run.reported());
             assertThat(reply.matches()).as("reply reported: %s", run.reported()).isTrue();
@@ -246,7 +246,7 @@ abstract class ClientContract {
     protected void assertNothingDelivered(Run run) throws InterruptedException {
         // Refusals happen before anything is queued; a short wait only guards against a late SES call.
         Thread.sleep(1000);
-        assertThat(ClientSuite.shared().ses().containing(run.token())).isEmpty();
+        assertThat(ClientSuite.shared().ses().callsContaining(run.token())).isEmpty();
     }
 
     static List<String> textParts(Delivery delivery, String mimeType) throws MessagingException, IOException {

@@ -16,6 +16,7 @@ import dev.krafter.relay.apikey.ApiKeySecret;
 import dev.krafter.relay.db.TestDatabase;
 import dev.krafter.relay.server.Clients;
 import dev.krafter.relay.server.RelayFixture;
+import dev.krafter.relay.ses.SesStandIn;
 
 /**
  * One relay delivering to one SES stand-in for the whole client suite: started before the first
@@ -57,13 +58,13 @@ final class ClientSuite implements BeforeAllCallback {
     }
 
     private static Shared start() {
-        SesStandIn ses = new SesStandIn();
+        SesStandIn ses = SesStandIn.accepting();
         try {
             // The relay's SES client takes credentials from the SDK's default chain; system properties are part of it.
             System.setProperty("aws.accessKeyId", "AKIDKRAFTERCLIENTSUITE");
             System.setProperty("aws.secretAccessKey", "client-suite-secret");
             RelayFixture relay = RelayFixture.start(Map.of(
-                "KRAFTER_SES_ENDPOINT", ses.baseUrl(),
+                "KRAFTER_SES_ENDPOINT", ses.endpoint(),
                 "KRAFTER_SES_REGION", "us-east-1"));
             try {
                 Path scratch = Files.createTempDirectory("krafter-client-suite");

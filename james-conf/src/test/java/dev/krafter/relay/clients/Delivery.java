@@ -3,6 +3,7 @@ package dev.krafter.relay.clients;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -18,8 +19,28 @@ import javax.mail.internet.MimeMessage;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.krafter.relay.ses.SesStandIn;
+
 /** One SES v2 SendEmail request the relay made: the request JSON and the raw message in it. */
 record Delivery(JsonNode request, byte[] raw) {
+
+    /**
+     * Waits for the one SendEmail request whose message contains {@code token}: normally well under a
+     * second after the 250; 12 s at most, less than SesSend's first retry waits (15-30 s), so a message
+     * that needed a retry shows up as a failure here rather than as a slow pass.
+     */
+    static Delivery await(SesStandIn ses, String token) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(12).toNanos();
+        List<SesStandIn.Call> found = ses.callsContaining(token);
+        while (found.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+            found = ses.callsContaining(token);
+        }
+        if (found.size() != 1) {
+            throw new AssertionError(found.size() + " SendEmail requests with " + token + " (expected exactly 1)");
+        }
+        return parse(found.get(0).request());
+    }
 
     static Delivery parse(JsonNode request) {
         String data = request.path("Content").path("Raw").path("Data").asText("");

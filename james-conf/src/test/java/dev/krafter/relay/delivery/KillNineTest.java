@@ -24,6 +24,7 @@ import dev.krafter.relay.server.QueueTables;
 import dev.krafter.relay.server.RelayHome;
 import dev.krafter.relay.server.RelayProcess;
 import dev.krafter.relay.server.SmtpsClient;
+import dev.krafter.relay.ses.SesStandIn;
 
 /**
  * Nothing lost: the relay is a separate process, killed with SIGKILL while 16 senders send, started
@@ -38,7 +39,7 @@ class KillNineTest {
 
     @Test
     void killedUnderLoadOf16SendersWhileSesIsDownEveryMessageThatGot250IsDeliveredOnce() throws Exception {
-        try (SesStub ses = new SesStub(); RelayHome home = new RelayHome(Map.of("KRAFTER_SES_MAX_RETRIES", "100"))) {
+        try (SesStandIn ses = SesStandIn.accepting(); RelayHome home = new RelayHome(Map.of("KRAFTER_SES_MAX_RETRIES", "100"))) {
             ses.fail(503, "ServiceUnavailable", "Service unavailable");
             Killed killed = killUnderLoad(home, ses, 6);
             assertThat(killed.sentBeforeKill()).as("accepted by SES before the kill").isEmpty();
@@ -60,7 +61,7 @@ class KillNineTest {
 
     @Test
     void killedUnderLoadOf16SendersEveryMessageThatGot250IsDelivered() throws Exception {
-        try (SesStub ses = new SesStub(); RelayHome home = new RelayHome(Map.of())) {
+        try (SesStandIn ses = SesStandIn.accepting(); RelayHome home = new RelayHome(Map.of())) {
             Killed killed = killUnderLoad(home, ses, 20);
             // Handed to SES (a 200 at the stand-in) but not yet marked sent when the process died: the
             // kill fell between SES's answer and the commit that ends the mail.
@@ -96,7 +97,7 @@ class KillNineTest {
      * 16 senders on their own connections until 400 got a 250 and the relay made {@code sesCalls}
      * SES calls; then SIGKILL.
      */
-    private static Killed killUnderLoad(RelayHome home, SesStub ses, int sesCalls) throws Exception {
+    private static Killed killUnderLoad(RelayHome home, SesStandIn ses, int sesCalls) throws Exception {
         String key = key(home);
         Path cert = home.path().resolve("var/tls/cert.pem");
         List<String> accepted = Collections.synchronizedList(new ArrayList<>());
@@ -135,14 +136,14 @@ class KillNineTest {
         assertThat(senders.awaitTermination(60, TimeUnit.SECONDS)).isTrue();
         List<String> got250 = List.copyOf(accepted);
         assertThat(got250).isNotEmpty();
-        List<SesStub.Call> calls = ses.calls();
-        return new Killed(got250, deliveredIds(calls), calls.stream().map(SesStub.Call::emailId).distinct().count(),
+        List<SesStandIn.Call> calls = ses.calls();
+        return new Killed(got250, deliveredIds(calls), calls.stream().map(SesStandIn.Call::emailId).distinct().count(),
             loadMillis);
     }
 
-    private static Map<String, Long> awaitDelivered(SesStub ses, List<String> ids) throws InterruptedException {
-        return ses.await(c -> deliveredIds(c).containsAll(ids), Duration.ofSeconds(120)).stream().filter(SesStub.Call::accepted)
-            .collect(Collectors.groupingBy(SesStub.Call::emailId, Collectors.counting()));
+    private static Map<String, Long> awaitDelivered(SesStandIn ses, List<String> ids) throws InterruptedException {
+        return ses.await(c -> deliveredIds(c).containsAll(ids), Duration.ofSeconds(120)).stream().filter(SesStandIn.Call::accepted)
+            .collect(Collectors.groupingBy(SesStandIn.Call::emailId, Collectors.counting()));
     }
 
     private static List<String> twice(List<String> ids, Map<String, Long> deliveries) {
@@ -153,11 +154,11 @@ class KillNineTest {
         return ids.stream().filter(id -> !deliveries.containsKey(id)).count();
     }
 
-    private static Set<String> deliveredIds(List<SesStub.Call> calls) {
-        return calls.stream().filter(SesStub.Call::accepted).map(SesStub.Call::emailId).collect(Collectors.toSet());
+    private static Set<String> deliveredIds(List<SesStandIn.Call> calls) {
+        return calls.stream().filter(SesStandIn.Call::accepted).map(SesStandIn.Call::emailId).collect(Collectors.toSet());
     }
 
-    static Map<String, String> env(RelayHome home, SesStub ses) {
+    static Map<String, String> env(RelayHome home, SesStandIn ses) {
         Map<String, String> env = new java.util.HashMap<>(ses.relayEnv());
         env.putAll(home.env());
         return env;

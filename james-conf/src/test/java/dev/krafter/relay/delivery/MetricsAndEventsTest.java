@@ -34,9 +34,10 @@ import dev.krafter.relay.events.EventLog;
 import dev.krafter.relay.queue.QueueGauges;
 import dev.krafter.relay.server.RelayFixture;
 import dev.krafter.relay.server.SmtpsClient;
+import dev.krafter.relay.ses.SesStandIn;
 
 /**
- * Issue 9, metrics and event log end to end: a real relay (TLS, PostgreSQL, ActiveMQ) whose SES leg
+ * Metrics and event log end to end: a real relay (TLS, PostgreSQL, ActiveMQ) whose SES leg
  * is the WireMock stand-in. Every kind of decision is provoked over the wire; the relay's own metric
  * registry (the Guice singleton GET /metrics exports) and the krafter.events lines must say so.
  */
@@ -45,7 +46,7 @@ class MetricsAndEventsTest {
     private static final String FROM = "hello@yourdomain.com";
     private static final String TO = "recipient@example.com";
 
-    private static SesStub ses;
+    private static SesStandIn ses;
     private static RelayFixture relay;
     private static NewApiKey key;
     private static final List<String> secrets = new ArrayList<>();
@@ -60,7 +61,7 @@ class MetricsAndEventsTest {
         eventLogger.setLevel(Level.INFO);
         events.start();
         eventLogger.addAppender(events);
-        ses = new SesStub();
+        ses = SesStandIn.accepting();
         relay = RelayFixture.start(ses.relayEnv());
         key = relay.newKey("obs-acme", Set.of(ApiKey.SEND_SCOPE), Set.of("transactional", "broadcast"));
         remember(key.secret().value());

@@ -22,6 +22,7 @@ import dev.krafter.relay.metrics.ProcessMemory;
 import dev.krafter.relay.monitoring.MonitoringFiles;
 import dev.krafter.relay.monitoring.PromqlNames;
 import dev.krafter.relay.server.SmtpsClient;
+import dev.krafter.relay.ses.SesStandIn;
 
 /**
  * Every metric the Grafana dashboard and the alert rules name is one a live relay exports: a real
@@ -94,7 +95,7 @@ class MonitoringMetricsTest {
             Thread.sleep(100);
         }
         run.ses().accept();
-        run.ses().await(calls -> calls.stream().filter(SesStub.Call::accepted).count() >= 2, Duration.ofSeconds(60));
+        run.ses().await(calls -> calls.stream().filter(SesStandIn.Call::accepted).count() >= 2, Duration.ofSeconds(60));
     }
 
     /** GET /metrics as Prometheus scrapes it: sample name → value (the last of a name with labels). */

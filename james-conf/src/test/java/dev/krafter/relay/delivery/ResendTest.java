@@ -21,6 +21,7 @@ import dev.krafter.relay.db.TestDatabase;
 import dev.krafter.relay.server.RelayHome;
 import dev.krafter.relay.server.RelayProcess;
 import dev.krafter.relay.server.SmtpsClient;
+import dev.krafter.relay.ses.SesStandIn;
 
 /**
  * A lost 250 does not mean a second send: the same message resent — on the same connection, on
@@ -32,7 +33,7 @@ class ResendTest {
 
     @Test
     void aResendIsAnsweredWithTheFirstIdWhereverItArrivesAndSesSeesTheMessageOnce() throws Exception {
-        try (SesStub ses = new SesStub(); TestDatabase database = TestDatabase.create()) {
+        try (SesStandIn ses = SesStandIn.accepting(); TestDatabase database = TestDatabase.create()) {
             DataSource db = database.database().dataSource();
             Map<String, String> shared = new HashMap<>(ses.relayEnv());
             shared.putAll(Map.of("KRAFTER_DB_URL", database.url(), "KRAFTER_DB_USER", database.user(),
@@ -78,7 +79,7 @@ class ResendTest {
                     assertThat(List.of(sameConnection, otherConnection, throughB, afterRestart)).containsOnly(duplicate);
                     assertThat(otherBody).startsWith("250 2.0.0 OK id=").doesNotContain(id).doesNotContain("duplicate");
 
-                    List<SesStub.Call> calls = ses.await(c -> c.stream().anyMatch(call -> call.emailId().equals(id(otherBody))),
+                    List<SesStandIn.Call> calls = ses.await(c -> c.stream().anyMatch(call -> call.emailId().equals(id(otherBody))),
                         Duration.ofSeconds(60));
                     assertThat(calls).filteredOn(call -> call.emailId().equals(id)).hasSize(1);
                     assertThat(calls).filteredOn(call -> call.emailId().equals(id(otherBody))).hasSize(1);

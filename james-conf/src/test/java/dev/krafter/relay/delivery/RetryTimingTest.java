@@ -32,6 +32,7 @@ import dev.krafter.relay.server.QueueTables;
 import dev.krafter.relay.server.RelayHome;
 import dev.krafter.relay.server.RelayProcess;
 import dev.krafter.relay.server.SmtpsClient;
+import dev.krafter.relay.ses.SesStandIn;
 
 /**
  * When a retry runs: (1) a retry's backoff is never cut short — after SES answers 503, the next
@@ -46,7 +47,7 @@ class RetryTimingTest {
     @Test
     void theNextSesCallForAnEmailComesNoEarlierThanItsRetryDelay() throws Exception {
         Duration initial = Duration.ofSeconds(3);
-        try (SesStub ses = new SesStub(); RelayHome home = new RelayHome(Map.of())) {
+        try (SesStandIn ses = SesStandIn.accepting(); RelayHome home = new RelayHome(Map.of())) {
             ses.fail(503, "ServiceUnavailable", "Service unavailable");
             Map<String, String> env = KillNineTest.env(home, ses);
             env.putAll(Map.of("KRAFTER_SES_RETRY_INITIAL_DELAY", "3s", "KRAFTER_SES_RETRY_MAX_DELAY", "6s",
@@ -67,7 +68,7 @@ class RetryTimingTest {
                 List<String> early = new ArrayList<>();
                 List<String> figures = new ArrayList<>();
                 for (String id : ids) {
-                    List<Instant> calls = ses.callsFor(id).stream().map(SesStub.Call::at).sorted().toList();
+                    List<Instant> calls = ses.callsFor(id).stream().map(SesStandIn.Call::at).sorted().toList();
                     List<Long> gaps = attemptGaps(calls, 2);
                     for (int retry = 1; retry <= 2; retry++) {
                         Duration chosen = delays.getOrDefault(id, Map.of()).get(retry);
@@ -91,7 +92,7 @@ class RetryTimingTest {
     @Test
     void aThousandWaitingRetriesDoNotDelayFreshMail() throws Exception {
         int waiting = 1000;
-        try (SesStub ses = new SesStub(); RelayHome home = new RelayHome(Map.of())) {
+        try (SesStandIn ses = SesStandIn.accepting(); RelayHome home = new RelayHome(Map.of())) {
             ses.fail(503, "ServiceUnavailable", "Service unavailable");
             Map<String, String> env = KillNineTest.env(home, ses);
             env.putAll(Map.of("KRAFTER_SES_RETRY_INITIAL_DELAY", "10m", "KRAFTER_SES_RETRY_MAX_DELAY", "10m"));
@@ -137,7 +138,7 @@ class RetryTimingTest {
                         Thread.sleep(100);
                     }
                 }
-                List<SesStub.Call> calls = ses.await(c -> c.stream().filter(SesStub.Call::accepted).map(SesStub.Call::emailId)
+                List<SesStandIn.Call> calls = ses.await(c -> c.stream().filter(SesStandIn.Call::accepted).map(SesStandIn.Call::emailId)
                     .collect(Collectors.toSet()).containsAll(answered.keySet()), Duration.ofSeconds(60));
                 List<Long> latencies = answered.entrySet().stream()
                     .map(e -> Duration.between(e.getValue(), calls.stream()

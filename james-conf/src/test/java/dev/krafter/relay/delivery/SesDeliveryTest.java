@@ -17,17 +17,18 @@ import dev.krafter.relay.emails.EmailRecord;
 import dev.krafter.relay.emails.EmailRecords;
 import dev.krafter.relay.server.RelayFixture;
 import dev.krafter.relay.server.SmtpsClient;
+import dev.krafter.relay.ses.SesStandIn;
 
-/** Issue 5 end to end: a real relay, the real AWS SDK, SES v2 played by WireMock on loopback. */
+/** End to end: a real relay, the real AWS SDK, SES v2 played by WireMock on loopback. */
 class SesDeliveryTest {
-    private static SesStub ses;
+    private static SesStandIn ses;
     private static RelayFixture relay;
     private static String key;
     private static EmailRecords records;
 
     @BeforeAll
     static void start() throws Exception {
-        ses = new SesStub();
+        ses = SesStandIn.accepting();
         relay = RelayFixture.start(ses.relayEnv());
         key = relay.newKey("acme");
         records = new EmailRecords(relay.database().database().dataSource());
@@ -62,7 +63,7 @@ class SesDeliveryTest {
             + "last line without anything special\r\n";
         String id = send(List.of("recipient@example.com", "hidden@example.org"), message);
 
-        SesStub.Call call = awaitSent(id);
+        SesStandIn.Call call = awaitSent(id);
         assertThat(new String(call.raw(), StandardCharsets.UTF_8)).isEqualTo(message
             .replace("Bcc: hidden@example.org\r\n", "")
             .replace("X-Krafter-Stream: transactional\r\n", "")
@@ -85,7 +86,7 @@ class SesDeliveryTest {
             + "\r\nhi\r\n";
         String id = send(List.of("recipient@example.com"), message);
 
-        SesStub.Call call = awaitSent(id);
+        SesStandIn.Call call = awaitSent(id);
         assertThat(new String(call.raw(), StandardCharsets.UTF_8)).isEqualTo(kept + "\r\nhi\r\n");
         assertThat(call.request().path("ConfigurationSetName").asText()).isEqualTo("krafter-transactional");
         assertThat(call.request().path("EmailTags").toString()).doesNotContain("campaign", "evil");
@@ -104,7 +105,7 @@ class SesDeliveryTest {
                 + (c[1].isEmpty() ? "" : "X-Krafter-Tracking-Enabled: " + c[1] + "\r\n");
             String id = send(List.of("recipient@example.com"),
                 "From: hello@yourdomain.com\r\nTo: recipient@example.com\r\n" + headers + "Subject: " + c[2] + "\r\n\r\nhi\r\n");
-            SesStub.Call call = awaitSent(id);
+            SesStandIn.Call call = awaitSent(id);
             assertThat(call.request().path("ConfigurationSetName").asText()).as(c[0] + "/" + c[1]).isEqualTo(c[2]);
             String raw = new String(call.raw(), StandardCharsets.UTF_8);
             assertThat(raw).doesNotContainIgnoringCase("X-Krafter-");
@@ -123,8 +124,8 @@ class SesDeliveryTest {
         String id = send(List.of("recipient@example.com"), "Subject: throttled\r\n\r\nretry me\r\n");
 
         awaitStatus(id, "sent");
-        List<SesStub.Call> calls = ses.callsFor(id);
-        assertThat(calls.stream().filter(SesStub.Call::accepted)).hasSize(1);
+        List<SesStandIn.Call> calls = ses.callsFor(id);
+        assertThat(calls.stream().filter(SesStandIn.Call::accepted)).hasSize(1);
         assertThat(calls).hasSize(4);
         assertThat(records.find(UUID.fromString(id)).orElseThrow().sesMessageId()).isEqualTo("ses-after-retry");
     }
@@ -139,7 +140,7 @@ class SesDeliveryTest {
         ses.accept();
         EmailRecord record = awaitStatus(id, "sent");
         assertThat(record.attempts()).isGreaterThanOrEqualTo(1);
-        assertThat(ses.callsFor(id).stream().filter(SesStub.Call::accepted)).hasSize(1);
+        assertThat(ses.callsFor(id).stream().filter(SesStandIn.Call::accepted)).hasSize(1);
     }
 
     @Test
@@ -162,7 +163,7 @@ class SesDeliveryTest {
         }
         assertThat(reply).startsWith("250 2.0.0 OK id=");
         String id = reply.substring(reply.indexOf("id=") + 3).trim();
-        SesStub.Call call = ses.await(calls -> calls.stream().anyMatch(c -> c.emailId().equals(id) && c.accepted()),
+        SesStandIn.Call call = ses.await(calls -> calls.stream().anyMatch(c -> c.emailId().equals(id) && c.accepted()),
             Duration.ofSeconds(120)).stream().filter(c -> c.emailId().equals(id)).findFirst().orElseThrow();
         MessageDigest sha = MessageDigest.getInstance("SHA-256");
         assertThat(sha.digest(call.raw())).isEqualTo(MessageDigest.getInstance("SHA-256").digest(message));
@@ -176,7 +177,7 @@ class SesDeliveryTest {
         }
     }
 
-    private static SesStub.Call awaitSent(String id) throws InterruptedException {
+    private static SesStandIn.Call awaitSent(String id) throws InterruptedException {
         return ses.await(calls -> calls.stream().anyMatch(c -> c.emailId().equals(id) && c.accepted()), Duration.ofSeconds(60))
             .stream().filter(c -> c.emailId().equals(id) && c.accepted()).findFirst().orElseThrow();
     }

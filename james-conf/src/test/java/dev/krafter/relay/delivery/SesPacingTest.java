@@ -28,6 +28,7 @@ import dev.krafter.relay.pacing.SendPacer;
 import dev.krafter.relay.server.QueueTables;
 import dev.krafter.relay.server.RelayFixture;
 import dev.krafter.relay.server.SmtpsClient;
+import dev.krafter.relay.ses.SesStandIn;
 
 /**
  * The SES quota respected before SES refuses: the stand-in's GetAccount says 5 messages a second, eight
@@ -52,7 +53,7 @@ class SesPacingTest {
 
     @Test
     void sesSeesAtMostItsRateAndTheBacklogIsRefusedAtMailFromUntilItDrains() throws Exception {
-        try (SesStub ses = new SesStub()) {
+        try (SesStandIn ses = SesStandIn.accepting()) {
             ses.quota(RATE, 50_000, 0);
             Map<String, String> env = new HashMap<>(ses.relayEnv());
             env.put("KRAFTER_BACKLOG_MAX_DRAIN", MAX_DRAIN.toSeconds() + "s");
@@ -123,10 +124,10 @@ class SesPacingTest {
                 assertThat(ids).hasSize(accepted.size());
 
                 // Nothing lost: every 250 reaches SES, once.
-                List<SesStub.Call> calls = ses.await(c -> c.stream().filter(SesStub.Call::accepted).map(SesStub.Call::emailId)
+                List<SesStandIn.Call> calls = ses.await(c -> c.stream().filter(SesStandIn.Call::accepted).map(SesStandIn.Call::emailId)
                     .collect(Collectors.toSet()).containsAll(ids), Duration.ofSeconds(60));
                 Instant drained = Instant.now();
-                Map<String, Long> callsPerId = calls.stream().collect(Collectors.groupingBy(SesStub.Call::emailId, Collectors.counting()));
+                Map<String, Long> callsPerId = calls.stream().collect(Collectors.groupingBy(SesStandIn.Call::emailId, Collectors.counting()));
                 assertThat(callsPerId.keySet()).isEqualTo(ids);
                 assertThat(callsPerId.values()).as("SendEmail calls per email").allMatch(n -> n == 1);
                 assertThat(QueueTables.queueRows(relay.database().database().dataSource())).isZero();
@@ -134,11 +135,11 @@ class SesPacingTest {
                 // SES's view: calls per second by arrival, from the first call.
                 Instant first = calls.get(0).at();
                 TreeMap<Long, Integer> perSecond = new TreeMap<>();
-                for (SesStub.Call call : calls) {
+                for (SesStandIn.Call call : calls) {
                     perSecond.merge(Duration.between(first, call.at()).toSeconds(), 1, Integer::sum);
                 }
                 int worstWindow = 0;
-                for (SesStub.Call call : calls) {
+                for (SesStandIn.Call call : calls) {
                     Instant from = call.at();
                     int n = (int) calls.stream().filter(c -> !c.at().isBefore(from) && c.at().isBefore(from.plusSeconds(1))).count();
                     worstWindow = Math.max(worstWindow, n);

@@ -9,14 +9,15 @@ import java.util.Map;
 
 import dev.krafter.relay.server.RelayFixture;
 import dev.krafter.relay.server.SmtpsClient;
+import dev.krafter.relay.ses.SesStandIn;
 
 /** A real relay whose SES leg is the stand-in, with extra settings, and a one-call send through it. */
-record SesRelay(SesStub ses, RelayFixture relay) implements AutoCloseable {
+record SesRelay(SesStandIn ses, RelayFixture relay) implements AutoCloseable {
     static final String FROM = "hello@yourdomain.com";
     static final String TO = "to@example.com";
 
     static SesRelay start(Map<String, String> settings) throws Exception {
-        SesStub ses = new SesStub();
+        SesStandIn ses = SesStandIn.accepting();
         Map<String, String> env = new HashMap<>(ses.relayEnv());
         env.putAll(settings);
         try {

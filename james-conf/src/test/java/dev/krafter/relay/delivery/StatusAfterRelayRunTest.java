@@ -16,8 +16,9 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.krafter.relay.server.CliRun;
+import dev.krafter.relay.cli.CliRun;
 import dev.krafter.relay.server.RelayFixture;
+import dev.krafter.relay.ses.SesStandIn;
 import dev.krafter.relay.status.RelayStatus;
 import dev.krafter.relay.status.StatusQueries;
 import dev.krafter.relay.status.StatusView;
@@ -31,7 +32,7 @@ import dev.krafter.relay.status.StatusView;
 class StatusAfterRelayRunTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static SesRelay run;
-    private static SesStub ses;
+    private static SesStandIn ses;
     private static RelayFixture relay;
 
     @BeforeAll

@@ -31,6 +31,7 @@ import dev.krafter.relay.server.QueueTables;
 import dev.krafter.relay.server.RelayHome;
 import dev.krafter.relay.server.RelayProcess;
 import dev.krafter.relay.server.SmtpsClient;
+import dev.krafter.relay.ses.SesStandIn;
 
 /**
  * One node dies for good, the other delivers its mail: two relay processes (own home, node id
@@ -48,7 +49,7 @@ class TwoNodesTest {
 
     @Test
     void whenANodeDiesForGoodTheOtherDeliversAllItsMailOnceAfterTheLeasesExpire() throws Exception {
-        try (SesStub ses = new SesStub(); TestDatabase database = TestDatabase.create()) {
+        try (SesStandIn ses = SesStandIn.accepting(); TestDatabase database = TestDatabase.create()) {
             DataSource db = database.database().dataSource();
             ses.fail(503, "ServiceUnavailable", "Service unavailable", Duration.ofMillis(200));
             Map<String, String> shared = new HashMap<>(ses.relayEnv());
@@ -80,7 +81,7 @@ class TwoNodesTest {
                         assertThat(accepted).hasSize(2 * PER_NODE).doesNotHaveDuplicates();
 
                         // Every message has been tried (and refused) at least once: each is a retry in the queue.
-                        ses.await(calls -> calls.stream().map(SesStub.Call::emailId).collect(Collectors.toSet()).containsAll(accepted),
+                        ses.await(calls -> calls.stream().map(SesStandIn.Call::emailId).collect(Collectors.toSet()).containsAll(accepted),
                             Duration.ofSeconds(60));
                         Instant killedAt = Instant.now();
                         a.kill9();
@@ -89,8 +90,8 @@ class TwoNodesTest {
                         ses.accept();
                         Instant sesBack = Instant.now();
 
-                        List<SesStub.Call> calls = ses.await(c -> delivered(c).keySet().containsAll(accepted), Duration.ofSeconds(90));
-                        Instant allDelivered = calls.stream().filter(SesStub.Call::accepted).map(SesStub.Call::at)
+                        List<SesStandIn.Call> calls = ses.await(c -> delivered(c).keySet().containsAll(accepted), Duration.ofSeconds(90));
+                        Instant allDelivered = calls.stream().filter(SesStandIn.Call::accepted).map(SesStandIn.Call::at)
                             .max(Instant::compareTo).orElseThrow();
                         Map<String, Long> deliveries = delivered(calls);
                         List<String> twice = accepted.stream().filter(id -> deliveries.get(id) > 1).toList();
@@ -98,7 +99,7 @@ class TwoNodesTest {
                         List<String> takenEarly = new ArrayList<>();
                         for (Map.Entry<String, Instant> held : heldByA.entrySet()) {
                             Instant firstCall = calls.stream().filter(c -> c.emailId().equals(held.getKey()) && c.at().isAfter(killedAt))
-                                .map(SesStub.Call::at).findFirst().orElseThrow();
+                                .map(SesStandIn.Call::at).findFirst().orElseThrow();
                             takeover.add(Duration.between(killedAt, firstCall).toMillis());
                             if (firstCall.isBefore(held.getValue())) {
                                 takenEarly.add(held.getKey() + " at " + firstCall + ", lease until " + held.getValue());
@@ -106,7 +107,7 @@ class TwoNodesTest {
                         }
                         takeover.sort(Long::compareTo);
                         Instant othersDelivered = calls.stream().filter(c -> c.accepted() && !heldByA.containsKey(c.emailId()))
-                            .map(SesStub.Call::at).max(Instant::compareTo).orElseThrow();
+                            .map(SesStandIn.Call::at).max(Instant::compareTo).orElseThrow();
                         System.out.printf("two nodes, node A killed for good: %d accepted (%d by each node); node A held %d leased"
                                 + " mail(s) when killed, taken over by node B %s ms after the kill (lease %d s); node B delivered"
                                 + " all %d in %d ms after SES came back (the %d others in %d ms); %d delivered twice%n",
@@ -115,7 +116,7 @@ class TwoNodesTest {
                             Duration.between(sesBack, othersDelivered).toMillis(), twice.size());
 
                         assertThat(twice).as("delivered more than once").isEmpty();
-                        assertThat(calls.stream().filter(SesStub.Call::accepted)).as("delivered by node B, after the kill")
+                        assertThat(calls.stream().filter(SesStandIn.Call::accepted)).as("delivered by node B, after the kill")
                             .allMatch(c -> c.at().isAfter(killedAt));
                         assertThat(takenEarly).as("mail of node A's taken before its lease expired").isEmpty();
                         assertThat(QueueTables.assertDrained(db, accepted)).as("records, one per 250").hasSize(accepted.size());
@@ -142,9 +143,9 @@ class TwoNodesTest {
         return ids;
     }
 
-    private static Map<String, Long> delivered(List<SesStub.Call> calls) {
-        return calls.stream().filter(SesStub.Call::accepted)
-            .collect(Collectors.groupingBy(SesStub.Call::emailId, Collectors.counting()));
+    private static Map<String, Long> delivered(List<SesStandIn.Call> calls) {
+        return calls.stream().filter(SesStandIn.Call::accepted)
+            .collect(Collectors.groupingBy(SesStandIn.Call::emailId, Collectors.counting()));
     }
 
     /** Email id → lease end of the rows {@code node} holds on a live lease. */

@@ -24,6 +24,7 @@ import dev.krafter.relay.db.TestDatabase;
 import dev.krafter.relay.server.Clients;
 import dev.krafter.relay.server.SmtpsClient;
 import dev.krafter.relay.server.RelayProcess;
+import dev.krafter.relay.ses.SesStandIn;
 
 /**
  * The distribution as an admin gets it: the .tar.gz Maven assembled, unpacked, started with its own
@@ -136,14 +137,14 @@ class DistributionIT {
 
     @Test
     void anAdminsExtensionJarAndEditedPipelineChangeWhatReachesSes() throws Exception {
-        try (SesStandIn ses = new SesStandIn()) {
-            Map<String, String> env = with(db(), ses.relayEnv());
+        try (SesStandIn ses = SesStandIn.accepting()) {
+            Map<String, String> env = with(db(), ses.endpointEnv());
 
             // As unpacked: broadcast mail from news.acme.test leaves with the broadcast configuration set.
             try (RelayProcess relay = distribution.start(env)) {
-                SesStandIn.SendEmail before = ses.await(send(relay, "news@news.acme.test", "X-Krafter-Stream: broadcast\r\n"));
+                SesStandIn.Call before = ses.awaitEmail(send(relay, "news@news.acme.test", "X-Krafter-Stream: broadcast\r\n"), Duration.ofSeconds(20));
                 assertThat(before.configurationSet()).isEqualTo("krafter-broadcast");
-                assertThat(before.raw()).doesNotContain("X-Acme-Campaign").contains("List-Unsubscribe:");
+                assertThat(before.rawText()).doesNotContain("X-Acme-Campaign").contains("List-Unsubscribe:");
             }
 
             // docs/extending.md: the jar, the Guice module, the routes file, the pipeline; restart.
@@ -155,18 +156,18 @@ class DistributionIT {
             distribution.edit("mailetcontainer.xml", PROCESSORS_ANCHOR, BROADCAST_PROCESSOR);
 
             try (RelayProcess relay = distribution.start(env)) {
-                SesStandIn.SendEmail routed = ses.await(send(relay, "news@news.acme.test", "X-Krafter-Stream: broadcast\r\n"));
+                SesStandIn.Call routed = ses.awaitEmail(send(relay, "news@news.acme.test", "X-Krafter-Stream: broadcast\r\n"), Duration.ofSeconds(20));
                 assertThat(routed.configurationSet()).isEqualTo("acme-newsletters");
-                assertThat(routed.raw()).contains("X-Acme-Campaign: spring-sale").contains("List-Unsubscribe:")
+                assertThat(routed.rawText()).contains("X-Acme-Campaign: spring-sale").contains("List-Unsubscribe:")
                     .doesNotContain("X-Krafter-Stream");
 
-                SesStandIn.SendEmail transactional = ses.await(send(relay, "billing@app.acme.test", ""));
+                SesStandIn.Call transactional = ses.awaitEmail(send(relay, "billing@app.acme.test", ""), Duration.ofSeconds(20));
                 assertThat(transactional.configurationSet()).isEqualTo("krafter-transactional");
-                assertThat(transactional.raw()).doesNotContain("X-Acme-Campaign");
+                assertThat(transactional.rawText()).doesNotContain("X-Acme-Campaign");
 
-                SesStandIn.SendEmail otherBroadcast = ses.await(send(relay, "promo@app.acme.test", "X-Krafter-Stream: broadcast\r\n"));
+                SesStandIn.Call otherBroadcast = ses.awaitEmail(send(relay, "promo@app.acme.test", "X-Krafter-Stream: broadcast\r\n"), Duration.ofSeconds(20));
                 assertThat(otherBroadcast.configurationSet()).isEqualTo("krafter-broadcast");
-                assertThat(otherBroadcast.raw()).contains("X-Acme-Campaign: spring-sale");
+                assertThat(otherBroadcast.rawText()).contains("X-Acme-Campaign: spring-sale");
             }
         }
     }

@@ -37,7 +37,7 @@ import dev.krafter.relay.server.RelayFixture;
 import dev.krafter.relay.server.SmtpsClient;
 
 /**
- * Issue 4: PostgreSQL stops while the relay runs → {@code 451 Temporary failure, try again later}
+ * PostgreSQL stops while the relay runs → {@code 451 Temporary failure, try again later}
  * (never a 250 without a record), AUTH with a key not in the cache → 454, and once PostgreSQL is back
  * the retry gets 250 — on the same connections. The relay runs on a private PostgreSQL cluster of its
  * own ({@code bin/krafter-pg} in {@code target/policy-outage-pg}, stopped and started by this test), never

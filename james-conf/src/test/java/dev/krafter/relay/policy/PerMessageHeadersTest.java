@@ -29,7 +29,7 @@ import dev.krafter.relay.server.RelayFixture;
 import dev.krafter.relay.server.SmtpsClient;
 
 /**
- * Issue 4, end to end: every row of the product page's two header tables ("Per-message headers")
+ * End to end: every row of the product page's two header tables ("Per-message headers")
  * and of its 550 list, through a real relay (TLS, AUTH, James, PostgreSQL, the durable queue, the
  * mailet pipeline) down to the outbox, which holds exactly what SES would receive.
  */

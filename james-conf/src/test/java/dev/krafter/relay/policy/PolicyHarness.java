@@ -25,7 +25,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * Small helpers shared by the end-to-end policy tests (issue 4): messages with chosen header lines,
+ * Small helpers shared by the end-to-end policy tests: messages with chosen header lines,
  * the id of a {@code 250 2.0.0 OK id=…} reply, what reached the outbox, email records.
  */
 final class PolicyHarness {

@@ -31,7 +31,7 @@ import dev.krafter.relay.server.Clients;
 import dev.krafter.relay.server.RelayFixture;
 
 /**
- * Issue 4: what real SMTP clients (swaks, Python smtplib) read — the documented reply texts, exactly
+ * What real SMTP clients (swaks, Python smtplib) read — the documented reply texts, exactly
  * (docs/errors.md), for the 250 and every 550 of the product page.
  */
 class RealClientRepliesTest {

@@ -38,7 +38,7 @@ import dev.krafter.relay.server.RelayProcess;
 import dev.krafter.relay.server.SmtpsClient;
 
 /**
- * Issue 4: the sandbox's rolling cap holds exactly under concurrency — 16 SMTPS connections of one
+ * The sandbox's rolling cap holds exactly under concurrency — 16 SMTPS connections of one
  * sandbox account finishing DATA at the same instant, on one relay and on two relay processes
  * sharing one database.
  */

@@ -22,7 +22,7 @@ import dev.krafter.relay.apikey.ApiKey;
 import dev.krafter.relay.server.RelayFixture;
 import dev.krafter.relay.server.SmtpsClient;
 
-/** Issue 4, end to end: the sandbox rules through a real relay and PostgreSQL (the concurrent cap: {@link SandboxCapConcurrencyTest}). */
+/** End to end: the sandbox rules through a real relay and PostgreSQL (the concurrent cap: {@link SandboxCapConcurrencyTest}). */
 class SandboxEndToEndTest {
     private static final String DEV = "dev@acme.test";
     private static final String QA = "qa@acme.test";

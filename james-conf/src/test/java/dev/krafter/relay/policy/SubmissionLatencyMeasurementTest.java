@@ -36,7 +36,7 @@ import dev.krafter.relay.server.RelayFixture;
 import dev.krafter.relay.server.SmtpsClient;
 
 /**
- * Issue 4's measurement, not a timing assertion: the time from the end of DATA (the client hands the
+ * A measurement, not a timing assertion: the time from the end of DATA (the client hands the
  * message and its final "." to the socket) to the relay's {@code 250} at 16 concurrent SMTPS connections
  * (reused, 10 KB messages, after a warm-up; also one connection, and one sandbox account), the throughput, and the database round trips per message as the relay's own pgjdbc sockets
  * see them ({@link WireRoundTrips}). The figures are printed (surefire output of this class) and

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.TestInstance;
 import dev.krafter.relay.server.RelayFixture;
 
 /**
- * AUTH PLAIN and LOGIN exchanges that go wrong end cleanly (formerly James 3.8.1 defects D2 and D3,
- * fixed by AuthCommandHandler): a bad continuation gets 501 and the next command is a command again;
+ * AUTH PLAIN and LOGIN exchanges that go wrong end cleanly (two James 3.8.1
+ * defects, fixed by AuthCommandHandler): a bad continuation gets 501 and the next command is a command again;
  * a bad LOGIN username gets 501, not 451 and a disconnect. Each test connects from its own loopback
  * address so the failed-AUTH throttle of one does not touch another.
  */

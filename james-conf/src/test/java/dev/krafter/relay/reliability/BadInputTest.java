@@ -26,7 +26,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import dev.krafter.relay.server.RelayFixture;
 
 /**
- * Issue 8, bad input: a generated corpus of malformed, over-long, hostile or truncated input
+ * Bad input: a generated corpus of malformed, over-long, hostile or truncated input
  * against one running relay. Each case must end in SMTP replies (code + text) or a clean close,
  * never a stack trace to the client, never a hung connection; and after each case a fresh client
  * from another address still authenticates and gets 250 for a message.
@@ -238,7 +238,7 @@ class BadInputTest {
                 concat(junk, crlf("")), Trailer.QUIT, anyReply()));
         }
 
-        // B. Over-long command lines (RFC 5321: 512 octets; issue: > 1000)
+        // B. Over-long command lines (RFC 5321: 512 octets; here > 1000)
         int[] lengths = {1001, 4096, 8192, 8193, 16384, 65536};
         for (int len : lengths) {
             cases.add(new Case("long EHLO line " + len, Prelude.GREETING, crlf(pad("EHLO ", len)), Trailer.QUIT, anyReply()));

@@ -21,7 +21,7 @@ import dev.krafter.relay.server.RelayFixture;
 import dev.krafter.relay.server.SmtpsClient;
 
 /**
- * Issue 8, certificate renewal without a restart: the PEM files are replaced while the relay runs
+ * Certificate renewal without a restart: the PEM files are replaced while the relay runs
  * (KRAFTER_TLS_RELOAD_SECONDS 1 here; 60 by default); new connections get the new certificate within
  * a few checks, a connection opened before keeps working and sends, and a broken key file leaves the
  * current certificate in use.

@@ -18,7 +18,7 @@ import dev.krafter.relay.server.RelayHome;
 import dev.krafter.relay.server.RelayProcess;
 
 /**
- * Issue 8, limits: per-address and total connection limits and the idle timeout, with small values
+ * Limits: per-address and total connection limits and the idle timeout, with small values
  * written into this relay's own copy of smtpserver.xml (the shipped values are in
  * docs/reliability.md). The relay runs as its own process.
  */

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.TestInstance;
 import dev.krafter.relay.server.RelayFixture;
 
 /**
- * Defect D1 of James 3.8.1 (docs/reliability.md, "Defects found"), fixed by the relay: a DATA line
+ * A James 3.8.1 defect the relay fixes (docs/reliability.md, "Defects found"): a DATA line
  * over 8192 octets used to get an immediate 500 and then a 250 for the message stored without that
  * line. Now the message gets one reply, {@code 554 5.6.0}, and nothing is recorded; a command line
  * over the limit still gets James's 500 and the session goes on.

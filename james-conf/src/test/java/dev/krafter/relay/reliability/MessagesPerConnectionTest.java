@@ -14,7 +14,7 @@ import dev.krafter.relay.server.RelaySettings;
 import dev.krafter.relay.server.SmtpsClient;
 
 /**
- * Issue 8, messages per connection ({@code KRAFTER_MAX_MESSAGES_PER_CONNECTION}, here 3): the
+ * Messages per connection ({@code KRAFTER_MAX_MESSAGES_PER_CONNECTION}, here 3): the
  * fourth {@code MAIL} on a connection gets {@code 421 4.7.0 Too many messages on this connection,
  * reconnect} and the server closes the connection; a new connection may send again. MAIL/RSET
  * loops count too.

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.TestInstance;
 import dev.krafter.relay.server.RelayFixture;
 
 /**
- * Issue 8, no open relay: from 127.0.0.1 (the most trusted-looking address there is) and without
+ * No open relay: from 127.0.0.1 (the most trusted-looking address there is) and without
  * AUTH, nothing is accepted, whatever the sender, whatever the recipient domain, local-looking
  * ones included; pipelined or step by step; nothing is recorded.
  */

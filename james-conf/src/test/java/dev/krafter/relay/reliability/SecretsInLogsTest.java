@@ -22,7 +22,7 @@ import dev.krafter.relay.server.RelayHome;
 import dev.krafter.relay.server.RelayProcess;
 
 /**
- * Issue 8, secrets never in logs: the relay as its own process (its whole stdout/stderr captured),
+ * Secrets never in logs: the relay as its own process (its whole stdout/stderr captured),
  * AUTH PLAIN and LOGIN with right and wrong keys, messages sent and refused; the log must contain
  * none of the keys, none of their base64 forms, none of the AUTH payloads; nor may the JSON event log
  * (var/log/events.jsonl), whose every line must parse as one JSON object. Run twice: with the

@@ -36,11 +36,11 @@ import dev.krafter.relay.server.RelayProcess;
 import dev.krafter.relay.server.SmtpsClient;
 
 /**
- * Issue 8, SES outage under load: while 8 senders keep sending, the SES stand-in answers every
+ * SES outage under load: while 8 senders keep sending, the SES stand-in answers every
  * call with a rotating failure (500, 429 throttling, 503, connection reset, no answer within the
  * attempt timeout) for the outage, then
  * recovers. Every message that got a 250 must be delivered afterwards, counted by email id.
- * Bounded form: a 15 s outage; the issue's 60 s with {@code -Dkrafter.ses-outage-seconds=60}.
+ * Bounded form: a 15 s outage; the full 60 s with {@code -Dkrafter.ses-outage-seconds=60}.
  */
 class SesOutageUnderLoadTest {
     static final String SEND_EMAIL = "/v2/email/outbound-emails";

@@ -29,13 +29,13 @@ import dev.krafter.relay.server.RelayProcess;
 import dev.krafter.relay.server.SmtpsClient;
 
 /**
- * Issue 8, soak: many short TLS connections against one relay process, each a full handshake
+ * Soak: many short TLS connections against one relay process, each a full handshake
  * (a fresh client SSLContext, no session resumption), EHLO, AUTH PLAIN, one message, QUIT, from 8
  * client threads. The relay's resident set size ({@code VmRSS} in /proc, after a full GC through
  * jcmd) at the end must be within 10% of the value after the warm-up (the first quarter of the
  * connections, at least 1,000); the Java heap after that GC (used and committed) is printed beside
  * it. Bounded form: 2,000
- * connections; the issue's 10,000 with {@code -Dkrafter.soak-connections=10000}.
+ * connections; the full 10,000 with {@code -Dkrafter.soak-connections=10000}.
  */
 class SoakTest {
     private static final int CLIENTS = 8;

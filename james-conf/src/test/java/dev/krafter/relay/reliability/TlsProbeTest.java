@@ -24,7 +24,7 @@ import org.junit.jupiter.api.TestInstance;
 import dev.krafter.relay.server.RelayFixture;
 
 /**
- * Issue 8, TLS: only TLS 1.2 and 1.3, and on TLS 1.2 only ECDHE with AEAD. Probed from outside
+ * TLS: only TLS 1.2 and 1.3, and on TLS 1.2 only ECDHE with AEAD. Probed from outside
  * with {@code openssl s_client} (loopback only), one protocol or one cipher suite at a time, the
  * client's own security level lowered to 0 so that a refusal is the server's, not the client's.
  */

@@ -30,13 +30,13 @@ import dev.krafter.relay.apikey.ApiKeyStore;
 import dev.krafter.relay.apikey.NewApiKey;
 import dev.krafter.relay.db.TestDatabase;
 import dev.krafter.relay.server.Clients;
-import dev.krafter.relay.server.KrafterCli;
+import dev.krafter.relay.cli.KrafterCli;
 import dev.krafter.relay.server.RelayHome;
 import dev.krafter.relay.server.RelayProcess;
 import dev.krafter.relay.server.SmtpsClient;
 
 /**
- * Issue 9, scale-out: two relay processes (own home, queue store, outbox, port) on ONE PostgreSQL
+ * Scale-out: two relay processes (own home, queue store, outbox, port) on ONE PostgreSQL
  * database, with KRAFTER_PROXY_PROTOCOL=true, behind Debian's HAProxy running docker/haproxy.cfg
  * (TCP mode, round robin, PROXY v2; TLS passes through and James terminates it). Clients come from
  * 127.0.0.2-127.0.0.9 so that the client address a node sees can be told apart from HAProxy's 127.0.0.1.

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import dev.krafter.relay.apikey.ApiKey;
 import dev.krafter.relay.apikey.NewApiKey;
 
-/** Issue 3: a real relay, real TLS, real PostgreSQL, real clients. */
+/** A real relay, real TLS, real PostgreSQL, real clients. */
 class FoundationTest {
     private static final String BODY = "This email was sent via Krafter Mail SMTP relay.";
     private static RelayFixture relay;

@@ -14,6 +14,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import dev.krafter.relay.cli.KrafterCli;
+
 /**
  * The relay as its own operating-system process ({@code KrafterCli run}, the test class path),
  * so that a test can {@code kill -9} it and start it again on the same home and database.

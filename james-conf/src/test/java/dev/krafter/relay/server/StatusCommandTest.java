@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.krafter.relay.cli.CliRun;
 import dev.krafter.relay.db.TestDatabase;
 import dev.krafter.relay.status.StatusRows;
 

@@ -36,7 +36,7 @@ import dev.krafter.relay.policy.ResolvedPolicy;
 import dev.krafter.relay.emails.DeliveryRecords;
 
 /**
- * Issue 9: the admin routes over James's WebAdmin against a real relay — real HTTP, real
+ * The admin routes over James's WebAdmin against a real relay — real HTTP, real
  * PostgreSQL, the effects checked over real SMTPS.
  */
 class WebAdminTest {

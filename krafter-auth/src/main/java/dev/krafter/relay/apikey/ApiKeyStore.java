@@ -15,6 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import javax.sql.DataSource;
 
+import dev.krafter.relay.db.StoreException;
+
 /**
  * API keys in PostgreSQL, looked up by SHA-256 digest. Lookups are cached for a short TTL (default
  * 2 s) so that AUTH rarely touches the database, while a revocation still takes effect within the

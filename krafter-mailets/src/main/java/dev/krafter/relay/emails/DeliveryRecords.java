@@ -14,7 +14,7 @@ import javax.sql.DataSource;
 
 import dev.krafter.relay.queue.QueueCompletion;
 
-import dev.krafter.relay.apikey.StoreException;
+import dev.krafter.relay.db.StoreException;
 
 /**
  * The delivery side of the {@code emails} table: what became of an accepted message. The record is

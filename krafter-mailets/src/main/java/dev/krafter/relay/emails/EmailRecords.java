@@ -17,7 +17,7 @@ import java.util.UUID;
 import javax.sql.DataSource;
 
 import dev.krafter.relay.apikey.ApiKey;
-import dev.krafter.relay.apikey.StoreException;
+import dev.krafter.relay.db.StoreException;
 import dev.krafter.relay.policy.AcceptOutcome;
 import dev.krafter.relay.policy.MessageFacts;
 import dev.krafter.relay.policy.PolicyViolation;

@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
 
 import com.google.common.collect.ImmutableSet;
 
-import dev.krafter.relay.apikey.StoreException;
+import dev.krafter.relay.db.StoreException;
 import dev.krafter.relay.events.Delivery;
 import dev.krafter.relay.events.RelayEvents;
 import dev.krafter.relay.events.Timed;
@@ -48,8 +48,8 @@ import dev.krafter.relay.ses.SesOutcome;
  *
  * <p>Init parameters (all optional):
  * <ul>
- * <li>{@code maxRetries} (default 10): retries after the first attempt; the next failure marks the record failed</li>
- * <li>{@code initialDelay} (default 30s) and {@code maxDelay} (default 10m): see {@link RetrySchedule}</li>
+ * <li>{@code maxRetries} (default {@link RetrySchedule#DEFAULT_MAX_RETRIES}): retries after the first attempt; the next failure marks the record failed</li>
+ * <li>{@code initialDelay} and {@code maxDelay}: defaults and meaning in {@link RetrySchedule}</li>
  * <li>{@code retryProcessor} (default: the processor this mailet runs in): where a retried mail re-enters
  *     the pipeline. Keep header-editing mailets out of it, or they run again on every retry.</li>
  * <li>{@code maxBytesInFlight} (default 64M): message bytes this mailet hands over at once, over all

@@ -29,9 +29,9 @@ import dev.krafter.relay.ses.SesOutcome;
  *
  * <pre>{@code
  * <mailet match="All" class="dev.krafter.relay.mailets.SesSend">
- *     <maxRetries>10</maxRetries>
- *     <initialDelay>30s</initialDelay>
- *     <maxDelay>10m</maxDelay>
+ *     <maxRetries>${sys:krafter.ses.maxRetries}</maxRetries>
+ *     <initialDelay>${sys:krafter.ses.retryInitialDelay}</initialDelay>
+ *     <maxDelay>${sys:krafter.ses.retryMaxDelay}</maxDelay>
  * </mailet>
  * }</pre>
  *

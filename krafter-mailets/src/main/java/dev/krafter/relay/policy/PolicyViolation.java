@@ -4,15 +4,12 @@ import java.util.Objects;
 
 /**
  * A refused send: a stable machine code and the human text the REST API would give. Over SMTP
- * the reply is {@code 550 } + {@link #smtpText()}. Build violations with the factories below so
+ * the reply is {@code 550 5.7.1 } + the text (SmtpReplies.POLICY_VIOLATION). Build violations with the factories below so
  * the wording stays in one place (docs/errors.md quotes it).
  *
  * @param message the REST-equivalent text, without an SMTP enhanced status code
  */
 public record PolicyViolation(Code code, String message) implements PolicyDecision, AcceptOutcome {
-
-    /** SMTP reply code of every policy violation: permanent, the client must not retry as is. */
-    public static final String SMTP_CODE = "550";
 
     /** Longest echoed user value; a header can be 998 octets and the reply must stay one short line. */
     static final int MAX_ECHO = 64;
@@ -45,11 +42,6 @@ public record PolicyViolation(Code code, String message) implements PolicyDecisi
     public PolicyViolation {
         Objects.requireNonNull(code, "code");
         Objects.requireNonNull(message, "message");
-    }
-
-    /** The text after {@code 550 }: RFC 3463 "5.7.1 delivery not authorized" + the REST text. */
-    public String smtpText() {
-        return "5.7.1 " + message;
     }
 
     public static PolicyViolation unknownStream(String value) {

@@ -21,9 +21,6 @@ public class LongLineHook implements MessageHook {
     public static final ProtocolSession.AttachmentKey<Boolean> LINE_TOO_LONG =
         ProtocolSession.AttachmentKey.of("krafter.lineTooLong", Boolean.class);
 
-    static final String REFUSAL = "5.6.0 Message refused: a line is longer than 8192 octets (RFC 5321 allows 1000); "
-        + "encode long lines, e.g. quoted-printable";
-
     @Inject
     public LongLineHook() {
     }
@@ -31,8 +28,7 @@ public class LongLineHook implements MessageHook {
     @Override
     public HookResult onMessage(SMTPSession session, MailEnvelope mail) {
         if (session.getAttachment(LINE_TOO_LONG, ProtocolSession.State.Transaction).orElse(false)) {
-            return HookResult.builder().hookReturnCode(HookReturnCode.deny()).smtpReturnCode("554")
-                .smtpDescription(REFUSAL).build();
+            return SmtpReplies.LINE_TOO_LONG.hook(HookReturnCode.deny());
         }
         return HookResult.DECLINED;
     }

@@ -22,6 +22,6 @@ public class MailCommandHandler extends JamesMailCmdHandler {
 
     @Override
     protected Response doFilterChecks(SMTPSession session, String command, String parameters) {
-        return SmtpReplies.isAscii(parameters) ? super.doFilterChecks(session, command, parameters) : SmtpReplies.UTF8_SENDER;
+        return SmtpReplies.asciiOr(parameters, SmtpReplies.UTF8_SENDER_RESPONSE, () -> super.doFilterChecks(session, command, parameters));
     }
 }

@@ -18,11 +18,13 @@ import org.apache.james.protocols.smtp.hook.MailHook;
  * turns the limit off.
  */
 public class MessagesPerConnectionHook implements MailHook {
-    static final String REPLY = "4.7.0 Too many messages on this connection, reconnect";
     private static final ProtocolSession.AttachmentKey<Integer> COUNT =
         ProtocolSession.AttachmentKey.of("krafter.mailTransactions", Integer.class);
 
-    private int maxMessages = 1000;
+    /** KRAFTER_MAX_MESSAGES_PER_CONNECTION when unset. */
+    public static final int DEFAULT_MAX_MESSAGES = 1000;
+
+    private int maxMessages = DEFAULT_MAX_MESSAGES;
 
     @Inject
     public MessagesPerConnectionHook() {
@@ -41,8 +43,7 @@ public class MessagesPerConnectionHook implements MailHook {
         int count = session.getAttachment(COUNT, ProtocolSession.State.Connection).orElse(0) + 1;
         session.setAttachment(COUNT, count, ProtocolSession.State.Connection);
         if (count > maxMessages) {
-            return HookResult.builder().hookReturnCode(HookReturnCode.disconnected(HookReturnCode.Action.DENYSOFT))
-                .smtpReturnCode("421").smtpDescription(REPLY).build();
+            return SmtpReplies.TOO_MANY_MESSAGES.hook(HookReturnCode.disconnected(HookReturnCode.Action.DENYSOFT));
         }
         return HookResult.DECLINED;
     }

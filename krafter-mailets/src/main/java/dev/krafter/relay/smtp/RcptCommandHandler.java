@@ -18,6 +18,6 @@ public class RcptCommandHandler extends JamesRcptCmdHandler {
 
     @Override
     protected Response doFilterChecks(SMTPSession session, String command, String parameters) {
-        return SmtpReplies.isAscii(parameters) ? super.doFilterChecks(session, command, parameters) : SmtpReplies.UTF8_RECIPIENT;
+        return SmtpReplies.asciiOr(parameters, SmtpReplies.UTF8_RECIPIENT_RESPONSE, () -> super.doFilterChecks(session, command, parameters));
     }
 }

@@ -61,14 +61,11 @@ public class SenderPolicyHook implements JamesMessageHook {
         if (decision instanceof Decision.Accepted accepted) {
             events.smtpAccepted(submission, accepted.emailId(), accepted.policy().stream().wireName(),
                 accepted.policy().configurationSet(), timed.elapsed());
-            return HookResult.builder().hookReturnCode(HookReturnCode.ok())
-                .smtpReturnCode("250").smtpDescription("2.0.0 OK id=" + accepted.emailId()).build();
+            return SmtpReplies.ACCEPTED.hook(HookReturnCode.ok(), accepted.emailId().toString());
         }
         if (decision instanceof Decision.Duplicate duplicate) {
             events.smtpDuplicate(submission, duplicate.firstEmailId(), timed.elapsed());
-            return HookResult.builder().hookReturnCode(HookReturnCode.ok()).smtpReturnCode("250")
-                .smtpDescription("2.0.0 OK id=" + duplicate.firstEmailId() + " (duplicate of a message already accepted; not sent again)")
-                .build();
+            return SmtpReplies.ACCEPTED.hook(HookReturnCode.ok(), duplicate.firstEmailId() + SmtpReplies.DUPLICATE_SUFFIX);
         }
         if (decision instanceof Decision.Refused refused) {
             events.smtpRejected(submission, refused.stream().orElse(null), refused.violation().code().code(), timed.elapsed());

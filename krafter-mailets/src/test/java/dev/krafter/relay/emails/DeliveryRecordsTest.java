@@ -9,7 +9,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import dev.krafter.relay.apikey.StoreException;
+import dev.krafter.relay.db.StoreException;
 import dev.krafter.relay.db.Database;
 import dev.krafter.relay.db.DatabaseSettings;
 import dev.krafter.relay.db.TestDatabase;

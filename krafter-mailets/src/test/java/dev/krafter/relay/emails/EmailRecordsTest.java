@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.krafter.relay.apikey.ApiKey;
 import dev.krafter.relay.apikey.ApiKeyStore;
-import dev.krafter.relay.apikey.StoreException;
+import dev.krafter.relay.db.StoreException;
 import dev.krafter.relay.db.Database;
 import dev.krafter.relay.policy.AcceptOutcome;
 import dev.krafter.relay.policy.MessageFacts;
@@ -182,8 +182,8 @@ class EmailRecordsTest {
         int rowsBefore = spool.rows();
         AcceptOutcome refused = accept(records, key, TRANSACTIONAL, FACTS);
         assertThat(refused).isEqualTo(PolicyViolation.sandboxCapExceeded(3));
-        assertThat(((PolicyViolation) refused).smtpText())
-            .isEqualTo("5.7.1 sandbox accounts may send at most 3 emails per rolling 24 hours; the limit is reached");
+        assertThat(((PolicyViolation) refused).message())
+            .isEqualTo("sandbox accounts may send at most 3 emails per rolling 24 hours; the limit is reached");
         assertThat(spool.rows()).isEqualTo(rowsBefore); // over the cap: no queue row either
         assertThat(count("acct-cap")).isEqualTo(3);
 

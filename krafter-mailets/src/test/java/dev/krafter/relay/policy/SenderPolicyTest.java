@@ -64,7 +64,6 @@ class SenderPolicyTest {
             PolicyViolation v = violation(decide(List.of(value), List.of()));
             assertThat(v.code()).isEqualTo(Code.INVALID_STREAM);
             assertThat(v.code().code()).isEqualTo("invalid_stream");
-            assertThat(v.smtpText()).isEqualTo("5.7.1 unknown stream: " + value);
             assertThat(v.message()).isEqualTo("unknown stream: " + value);
         }
 
@@ -76,20 +75,20 @@ class SenderPolicyTest {
 
         @Test
         void emptyHeaderIsInvalidNotAbsent() {
-            assertThat(violation(decide(List.of(""), List.of())).smtpText()).isEqualTo("5.7.1 unknown stream: (empty)");
-            assertThat(violation(decide(List.of("   "), List.of())).smtpText()).isEqualTo("5.7.1 unknown stream: (empty)");
+            assertThat(violation(decide(List.of(""), List.of())).message()).isEqualTo("unknown stream: (empty)");
+            assertThat(violation(decide(List.of("   "), List.of())).message()).isEqualTo("unknown stream: (empty)");
         }
 
         @Test
         void echoedValueIsStrippedOfControlCharactersAndCapped() {
             String injection = "evil\r\n250 OK\u0000\u0007";
-            assertThat(violation(decide(List.of(injection), List.of())).smtpText())
-                .isEqualTo("5.7.1 unknown stream: evil250 OK");
+            assertThat(violation(decide(List.of(injection), List.of())).message())
+                .isEqualTo("unknown stream: evil250 OK");
             String longValue = "x".repeat(500);
-            assertThat(violation(decide(List.of(longValue), List.of())).smtpText())
-                .isEqualTo("5.7.1 unknown stream: " + "x".repeat(PolicyViolation.MAX_ECHO) + "...");
-            assertThat(violation(decide(List.of("str\u00e9am"), List.of())).smtpText())
-                .isEqualTo("5.7.1 unknown stream: str?am");
+            assertThat(violation(decide(List.of(longValue), List.of())).message())
+                .isEqualTo("unknown stream: " + "x".repeat(PolicyViolation.MAX_ECHO) + "...");
+            assertThat(violation(decide(List.of("str\u00e9am"), List.of())).message())
+                .isEqualTo("unknown stream: str?am");
         }
 
         @Test
@@ -101,14 +100,14 @@ class SenderPolicyTest {
         void conflictingHeadersAreRefusedNeverPicked() {
             PolicyViolation v = violation(decide(List.of("transactional", "broadcast"), List.of()));
             assertThat(v.code()).isEqualTo(Code.INVALID_STREAM);
-            assertThat(v.smtpText()).isEqualTo(
-                "5.7.1 conflicting X-Krafter-Stream headers: 'transactional' and 'broadcast'; send exactly one");
+            assertThat(v.message()).isEqualTo(
+                "conflicting X-Krafter-Stream headers: 'transactional' and 'broadcast'; send exactly one");
         }
 
         @Test
         void anUnknownValueAmongSeveralIsReportedAsUnknown() {
-            assertThat(violation(decide(List.of("broadcast", "bulk"), List.of())).smtpText())
-                .isEqualTo("5.7.1 unknown stream: bulk");
+            assertThat(violation(decide(List.of("broadcast", "bulk"), List.of())).message())
+                .isEqualTo("unknown stream: bulk");
         }
     }
 
@@ -119,13 +118,13 @@ class SenderPolicyTest {
             PolicyViolation v = violation(decide(key("transactional"), List.of("broadcast"), List.of(), List.of("r@example.com")));
             assertThat(v.code()).isEqualTo(Code.STREAM_NOT_ALLOWED);
             assertThat(v.code().code()).isEqualTo("stream_not_allowed");
-            assertThat(v.smtpText()).isEqualTo("5.7.1 API key is not allowed to send on stream 'broadcast'");
+            assertThat(v.message()).isEqualTo("API key is not allowed to send on stream 'broadcast'");
         }
 
         @Test
         void theDefaultStreamIsCheckedToo() {
-            assertThat(violation(decide(key("broadcast"), List.of(), List.of(), List.of("r@example.com"))).smtpText())
-                .isEqualTo("5.7.1 API key is not allowed to send on stream 'transactional'");
+            assertThat(violation(decide(key("broadcast"), List.of(), List.of(), List.of("r@example.com"))).message())
+                .isEqualTo("API key is not allowed to send on stream 'transactional'");
         }
 
         @Test
@@ -206,15 +205,15 @@ class SenderPolicyTest {
         void aRecipientOutsideTheAllowListIsRefused() {
             PolicyViolation v = violation(decide(sandbox, List.of(), List.of(), List.of("stranger@example.com")));
             assertThat(v.code().code()).isEqualTo("sandbox_recipient_not_allowed");
-            assertThat(v.smtpText()).isEqualTo(
-                "5.7.1 sandbox accounts may only send to allow-listed recipients: stranger@example.com");
+            assertThat(v.message()).isEqualTo(
+                "sandbox accounts may only send to allow-listed recipients: stranger@example.com");
         }
 
         @Test
         void twoRecipientsAreRefusedEvenIfBothAreAllowListed() {
             PolicyViolation v = violation(decide(sandbox, List.of(), List.of(), List.of("allowed@example.com", "second@example.com")));
             assertThat(v.code().code()).isEqualTo("sandbox_extra_recipients");
-            assertThat(v.smtpText()).isEqualTo("5.7.1 sandbox accounts may only send to one recipient per message");
+            assertThat(v.message()).isEqualTo("sandbox accounts may only send to one recipient per message");
         }
 
         @Test
@@ -251,7 +250,7 @@ class SenderPolicyTest {
         assertThat(Code.values()).extracting(Code::code).containsExactly(
             "invalid_stream", "stream_not_allowed", "sandbox_cap_exceeded", "sandbox_extra_recipients",
             "sandbox_recipient_not_allowed", "invalid_idempotency_key");
-        assertThat(PolicyViolation.sandboxCapExceeded(100).smtpText())
-            .isEqualTo("5.7.1 sandbox accounts may send at most 100 emails per rolling 24 hours; the limit is reached");
+        assertThat(PolicyViolation.sandboxCapExceeded(100).message())
+            .isEqualTo("sandbox accounts may send at most 100 emails per rolling 24 hours; the limit is reached");
     }
 }

@@ -1,4 +1,4 @@
-package dev.krafter.relay.server;
+package dev.krafter.relay.cli;
 
 import java.util.Deque;
 import java.util.HashMap;

@@ -1,8 +1,9 @@
-package dev.krafter.relay.server;
+package dev.krafter.relay.server.startup;
 
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Function;
 
 import javax.inject.Inject;
 import javax.mail.MessagingException;
@@ -21,7 +22,7 @@ import org.apache.mailet.MatcherConfig;
  * built (class, init parameters or condition) so that {@link StartupErrors} can point at the element
  * in mailetcontainer.xml. James's own exception says only "Unable to init mailet X".
  */
-final class LocatingLoaders {
+public final class LocatingLoaders {
     private LocatingLoaders() {
     }
 
@@ -60,7 +61,7 @@ final class LocatingLoaders {
         }
     }
 
-    static final class Mailets implements MailetLoader {
+    public static final class Mailets implements MailetLoader {
         private final GuiceMailetLoader delegate;
 
         @Inject
@@ -70,20 +71,21 @@ final class LocatingLoaders {
 
         @Override
         public Mailet getMailet(MailetConfig config) throws MessagingException {
-            try {
-                return delegate.getMailet(config);
-            } catch (MessagingException | RuntimeException e) {
-                Map<String, String> parameters = new LinkedHashMap<>();
-                for (Iterator<String> names = config.getInitParameterNames(); names.hasNext(); ) {
-                    String name = names.next();
-                    parameters.put(name, config.getInitParameter(name));
-                }
-                throw new ElementFailure(true, config.getMailetName(), parameters, null, e);
+            return located(() -> delegate.getMailet(config),
+                e -> new ElementFailure(true, config.getMailetName(), parameters(config), null, e));
+        }
+
+        private static Map<String, String> parameters(MailetConfig config) {
+            Map<String, String> parameters = new LinkedHashMap<>();
+            for (Iterator<String> names = config.getInitParameterNames(); names.hasNext(); ) {
+                String name = names.next();
+                parameters.put(name, config.getInitParameter(name));
             }
+            return parameters;
         }
     }
 
-    static final class Matchers implements MatcherLoader {
+    public static final class Matchers implements MatcherLoader {
         private final GuiceMatcherLoader delegate;
 
         @Inject
@@ -93,11 +95,21 @@ final class LocatingLoaders {
 
         @Override
         public Matcher getMatcher(MatcherConfig config) throws MessagingException {
-            try {
-                return delegate.getMatcher(config);
-            } catch (MessagingException | RuntimeException e) {
-                throw new ElementFailure(false, config.getMatcherName(), Map.of(), config.getCondition(), e);
-            }
+            return located(() -> delegate.getMatcher(config),
+                e -> new ElementFailure(false, config.getMatcherName(), Map.of(), config.getCondition(), e));
+        }
+    }
+
+    private interface Load<T> {
+        T get() throws MessagingException;
+    }
+
+    /** James's loader's result, or its failure wrapped with what was being built. */
+    private static <T> T located(Load<T> load, Function<Exception, ElementFailure> failure) throws MessagingException {
+        try {
+            return load.get();
+        } catch (MessagingException | RuntimeException e) {
+            throw failure.apply(e);
         }
     }
 }

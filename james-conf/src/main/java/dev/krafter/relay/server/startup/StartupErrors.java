@@ -1,4 +1,4 @@
-package dev.krafter.relay.server;
+package dev.krafter.relay.server.startup;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,7 +28,7 @@ import com.google.inject.spi.Message;
  * constructor dependency nobody binds (an extension without its Guice module), a processor an
  * extension mailet declares it needs.
  */
-final class StartupErrors {
+public final class StartupErrors {
     private static final Pattern UNDEFINED_PROCESSOR = Pattern.compile("ProcessingState\\{value=([^}]*)}");
     /** Guice 5: an interface nobody binds, or a class it cannot build by itself (no @Inject or no-argument constructor). */
     private static final Pattern MISSING_BINDING = Pattern.compile(
@@ -37,7 +37,7 @@ final class StartupErrors {
     private StartupErrors() {
     }
 
-    static Optional<StartupFailure> translate(Throwable failure, Path home, Path confDir) {
+    public static Optional<StartupFailure> translate(Throwable failure, Path home, Path confDir) {
         Path file = confDir.resolve("mailetcontainer.xml");
         String fileName = PipelineCheck.displayName(home, file);
         List<Throwable> chain = chain(failure);
@@ -72,7 +72,7 @@ final class StartupErrors {
     }
 
     /** One line for a Guice exception (its first error), null for anything else. */
-    static String guiceSummary(Throwable t) {
+    public static String guiceSummary(Throwable t) {
         Collection<Message> messages = t instanceof ProvisionException p ? p.getErrorMessages()
             : t instanceof com.google.inject.ConfigurationException c ? c.getErrorMessages()
             : t instanceof CreationException c ? c.getErrorMessages() : null;

@@ -1,4 +1,4 @@
-package dev.krafter.relay.server;
+package dev.krafter.relay.cli;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,6 +14,8 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
+
+import dev.krafter.relay.server.RelaySettings;
 
 /**
  * {@code bin/krafter-relay healthcheck} (the container's HEALTHCHECK): connects to this machine's
@@ -31,14 +33,14 @@ public final class Healthcheck {
         int port;
         boolean proxy;
         try {
-            port = Integer.parseInt(env.getOrDefault("KRAFTER_SMTP_PORT", "465").trim());
+            port = Integer.parseInt(env.getOrDefault("KRAFTER_SMTP_PORT", String.valueOf(RelaySettings.DEFAULT_SMTP_PORT)).trim());
             proxy = RelaySettings.proxyProtocol(env);
         } catch (IllegalArgumentException e) {
             System.err.println("krafter-relay healthcheck: " + e.getMessage());
             return 1;
         }
         // the address the relay listens on; a wildcard bind is reached over loopback
-        String bind = env.getOrDefault("KRAFTER_SMTP_BIND", "0.0.0.0").trim();
+        String bind = env.getOrDefault("KRAFTER_SMTP_BIND", RelaySettings.DEFAULT_SMTP_BIND).trim();
         String host = bind.isEmpty() || bind.equals("0.0.0.0") || bind.equals("::") ? "127.0.0.1" : bind;
         try (Socket tcp = new Socket()) {
             tcp.connect(new InetSocketAddress(host, port), TIMEOUT_MILLIS);

@@ -1,4 +1,4 @@
-package dev.krafter.relay.server;
+package dev.krafter.relay.server.startup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
@@ -14,6 +14,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.krafter.relay.db.TestDatabase;
+import dev.krafter.relay.server.KrafterModule;
+import dev.krafter.relay.server.RelaySettings;
 
 /**
  * {@link PipelineCheck} on the shipped mailetcontainer.xml with one mistake each, without starting

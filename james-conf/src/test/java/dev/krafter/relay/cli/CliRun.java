@@ -1,10 +1,13 @@
-package dev.krafter.relay.server;
+package dev.krafter.relay.cli;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.List;
+
+import dev.krafter.relay.server.RelaySettings;
+
 
 /** A {@code bin/krafter-relay} command run in-process (KrafterCli.execute): its exit status and stdout. */
 public record CliRun(int exit, String out) {

@@ -26,7 +26,7 @@ import dev.krafter.relay.apikey.ApiKey;
 import dev.krafter.relay.apikey.ApiKeyAuthenticator;
 import dev.krafter.relay.apikey.ApiKeySecret;
 import dev.krafter.relay.apikey.AuthOutcome;
-import dev.krafter.relay.apikey.StoreException;
+import dev.krafter.relay.db.StoreException;
 import dev.krafter.relay.events.RelayEvents;
 
 /**
@@ -44,12 +44,6 @@ import dev.krafter.relay.events.RelayEvents;
  */
 public class ApiKeyAuthHook implements AuthHook, ProtocolHandler {
     public static final AttachmentKey<ApiKey> API_KEY = AttachmentKey.of("krafter.apiKey", ApiKey.class);
-    static final String AUTH_OK = "2.7.0 Authentication successful";
-    static final String AUTH_FAILED = "5.7.8 Authentication failed: ";
-    static final String UNAVAILABLE = "4.7.0 Temporary authentication failure, try again later";
-    static final String ADDRESS_OVER_BUDGET = "4.7.0 Too many failed authentication attempts from your address, try again later";
-    static final String KEY_OVER_BUDGET = "4.7.0 Too many failed authentication attempts with this API key, try again later";
-    static final String CONNECTION_OVER_BUDGET = "4.7.0 Too many failed authentication attempts on this connection, reconnect";
     private static final AttachmentKey<Integer> FAILURES = AttachmentKey.of("krafter.authFailures", Integer.class);
     private static final Logger LOGGER = LoggerFactory.getLogger(ApiKeyAuthHook.class);
 
@@ -89,7 +83,7 @@ public class ApiKeyAuthHook implements AuthHook, ProtocolHandler {
         } catch (StoreException e) {
             LOGGER.error("API key lookup failed", e);
             events.authFailed(ip.getHostAddress(), RelayEvents.AUTH_UNAVAILABLE);
-            return reply(HookReturnCode.denySoft(), "454", UNAVAILABLE);
+            return SmtpReplies.AUTH_UNAVAILABLE.hook(HookReturnCode.denySoft());
         }
         if (outcome instanceof AuthOutcome.Accepted accepted) {
             session.setAttachment(API_KEY, accepted.key(), State.Connection);
@@ -97,7 +91,7 @@ public class ApiKeyAuthHook implements AuthHook, ProtocolHandler {
             session.setRelayingAllowed(true);
             LOGGER.info("AUTH ok key={} account={}", accepted.key().prefix(), accepted.key().accountId());
             events.authAccepted();
-            return reply(HookReturnCode.ok(), "235", AUTH_OK);
+            return SmtpReplies.AUTH_OK.hook(HookReturnCode.ok());
         }
         AuthOutcome.Reason reason = ((AuthOutcome.Refused) outcome).reason();
         LOGGER.info("AUTH refused from {}: {}", ip.getHostAddress(), reason);
@@ -105,7 +99,7 @@ public class ApiKeyAuthHook implements AuthHook, ProtocolHandler {
         session.setAttachment(FAILURES, failures, State.Connection);
         if (failures > throttle.settings().perConnection()) {
             events.authFailed(ip.getHostAddress(), RelayEvents.AUTH_LOCKED);
-            return reply(HookReturnCode.disconnected(HookReturnCode.Action.DENYSOFT), "421", CONNECTION_OVER_BUDGET);
+            return SmtpReplies.AUTH_CONNECTION_OVER_BUDGET.hook(HookReturnCode.disconnected(HookReturnCode.Action.DENYSOFT));
         }
         ApiKeySecret presented = new ApiKeySecret(password);
         // Only a well-formed unknown key cost a lookup and could be a guess; the other reasons are
@@ -116,11 +110,11 @@ public class ApiKeyAuthHook implements AuthHook, ProtocolHandler {
         if (verdict != AuthThrottle.Verdict.ANSWER) {
             session.setAttachment(FAILURES, throttle.settings().perConnection(), State.Connection);
             events.authFailed(ip.getHostAddress(), RelayEvents.AUTH_LOCKED);
-            return reply(HookReturnCode.denySoft(), "454",
-                verdict == AuthThrottle.Verdict.ADDRESS_OVER_BUDGET ? ADDRESS_OVER_BUDGET : KEY_OVER_BUDGET);
+            return (verdict == AuthThrottle.Verdict.ADDRESS_OVER_BUDGET ? SmtpReplies.AUTH_ADDRESS_OVER_BUDGET : SmtpReplies.AUTH_KEY_OVER_BUDGET)
+                .hook(HookReturnCode.denySoft());
         }
         events.authFailed(ip.getHostAddress(), code(reason));
-        return reply(HookReturnCode.deny(), "535", AUTH_FAILED + reason.text());
+        return SmtpReplies.AUTH_FAILED.hook(HookReturnCode.deny(), reason.text());
     }
 
     /** The reason as a metric and log code: {@code unknown_key}, {@code revoked_key}, … */
@@ -128,12 +122,8 @@ public class ApiKeyAuthHook implements AuthHook, ProtocolHandler {
         return reason.name().toLowerCase(Locale.ROOT);
     }
 
-    private static HookResult reply(HookReturnCode code, String smtpCode, String text) {
-        return HookResult.builder().hookReturnCode(code).smtpReturnCode(smtpCode).smtpDescription(text).build();
-    }
-
     @Override
     public HookResult doSasl(SMTPSession session, OidcSASLConfiguration configuration, String initialResponse) {
-        return reply(HookReturnCode.deny(), "504", "5.5.4 Only AUTH PLAIN and LOGIN are supported");
+        return SmtpReplies.AUTH_SASL_UNSUPPORTED.hook(HookReturnCode.deny());
     }
 }

@@ -1,4 +1,4 @@
-package dev.krafter.relay.server;
+package dev.krafter.relay.server.startup;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,11 +10,11 @@ import java.util.stream.Stream;
  * read it, and must not start as if it were not there: mail answered 250 by the old version may
  * still be in it. It refuses to start until the store is drained by the version that wrote it.
  */
-final class LegacyQueueStore {
+public final class LegacyQueueStore {
     private LegacyQueueStore() {
     }
 
-    static void check(Path home) throws StartupFailure {
+    public static void check(Path home) throws StartupFailure {
         Path store = home.resolve("var/store/activemq");
         if (!Files.isDirectory(store) || isEmpty(store)) {
             return;

@@ -1,4 +1,4 @@
-package dev.krafter.relay.server;
+package dev.krafter.relay.server.startup;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -20,7 +20,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 import org.apache.commons.configuration2.PropertiesConfiguration;
 import org.apache.commons.configuration2.convert.DefaultListDelimiterHandler;
@@ -32,6 +31,7 @@ import org.xml.sax.SAXException;
 
 import dev.krafter.relay.mailets.DeliveryMailet;
 import dev.krafter.relay.mailets.KrafterAttributes;
+import dev.krafter.relay.policy.Stream;
 
 /**
  * Checks {@code mailetcontainer.xml} and {@code extensions.properties} before the server starts, the
@@ -53,17 +53,17 @@ import dev.krafter.relay.mailets.KrafterAttributes;
  * Init parameters are checked by the mailets themselves when James builds them;
  * {@link StartupErrors} turns those failures into the same kind of message.
  */
-final class PipelineCheck {
+public final class PipelineCheck {
     static final String MAILETS_PACKAGE = "org.apache.james.transport.mailets.";
     static final String MATCHERS_PACKAGE = "org.apache.james.transport.matchers.";
-    private static final String KRAFTER_MAILETS_PACKAGE = "dev.krafter.relay.mailets.";
+    private static final String KRAFTER_MAILETS_PACKAGE = KrafterAttributes.class.getPackageName() + ".";
     private static final Set<String> MAILET_EXCEPTION_KEYWORDS = Set.of("ignore", "propagate");
     private static final Set<String> MATCH_EXCEPTION_KEYWORDS = Set.of("nomatch", "matchall", "propagate");
 
-    /** Mail attributes the relay sets, with their values where they are a closed set. */
+    /** Mail attributes the relay sets, with their values where they are a closed set (from the classes that own them). */
     static final Map<String, Set<String>> KRAFTER_ATTRIBUTES = Map.of(
         KrafterAttributes.EMAIL_ID.asString(), Set.of(),
-        KrafterAttributes.STREAM.asString(), Set.of("transactional", "broadcast"),
+        KrafterAttributes.STREAM.asString(), Arrays.stream(Stream.values()).map(Stream::wireName).collect(Collectors.toUnmodifiableSet()),
         KrafterAttributes.TRACKING.asString(), Set.of("true", "false"),
         KrafterAttributes.CONFIGURATION_SET.asString(), Set.of(),
         KrafterAttributes.LIST_UNSUBSCRIBE.asString(), Set.of("true", "false"),
@@ -82,7 +82,7 @@ final class PipelineCheck {
     }
 
     /** Checks the conf of a relay whose working directory is {@code home}. System properties must be set. */
-    static void check(Path home, Path confDir) throws StartupFailure {
+    public static void check(Path home, Path confDir) throws StartupFailure {
         PipelineCheck check = new PipelineCheck(home, confDir);
         try (URLClassLoader loader = check.extensionClassLoader()) {
             check.checkExtensions(loader);
@@ -104,7 +104,7 @@ final class PipelineCheck {
         if (!Files.isDirectory(dir)) {
             return List.of();
         }
-        try (Stream<Path> files = Files.walk(dir)) {
+        try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
             return files.filter(Files::isRegularFile).sorted().toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -369,7 +369,8 @@ final class PipelineCheck {
                 return;
             }
             boolean withValue = !simple.equals("HasMailAttribute");
-            String example = simple + (withValue ? "=krafter.stream,broadcast" : "=krafter.emailId");
+            String example = simple + "=" + (withValue ? KrafterAttributes.STREAM.asString() + "," + Stream.BROADCAST.wireName()
+                : KrafterAttributes.EMAIL_ID.asString());
             if (condition == null || condition.isBlank()) {
                 throw new StartupFailure(file, where, simple + " needs a condition.", "write match=\"" + example + "\".");
             }

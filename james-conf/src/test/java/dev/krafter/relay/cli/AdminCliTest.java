@@ -1,4 +1,4 @@
-package dev.krafter.relay.server;
+package dev.krafter.relay.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -18,9 +18,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import dev.krafter.relay.admin.AdminRefusal;
+import dev.krafter.relay.server.Clients;
+import dev.krafter.relay.server.RelayFixture;
+import dev.krafter.relay.server.SmtpsClient;
 
 /**
- * Issue 9: the CLI's admin commands ({@code bin/krafter-relay keys|accounts|emails …}) against a
+ * The CLI's admin commands ({@code bin/krafter-relay keys|accounts|emails …}) against a
  * running relay's database, their effects checked over real SMTPS. The commands run in-process
  * (KrafterCli.execute); one runs as its own JVM for the exit status and the stderr line.
  */

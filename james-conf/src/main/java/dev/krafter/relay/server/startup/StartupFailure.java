@@ -1,4 +1,4 @@
-package dev.krafter.relay.server;
+package dev.krafter.relay.server.startup;
 
 /**
  * A configuration mistake found at start-up, told as one paragraph: the file, the element (with its

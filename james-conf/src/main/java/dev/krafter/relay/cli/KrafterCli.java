@@ -1,4 +1,4 @@
-package dev.krafter.relay.server;
+package dev.krafter.relay.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -31,6 +31,11 @@ import dev.krafter.relay.apikey.ApiKeyStore;
 import dev.krafter.relay.apikey.NewApiKey;
 import dev.krafter.relay.db.Database;
 import dev.krafter.relay.emails.EmailRecords;
+import dev.krafter.relay.server.KrafterRelayServer;
+import dev.krafter.relay.server.RelaySettings;
+import dev.krafter.relay.server.startup.StartupErrors;
+import dev.krafter.relay.server.startup.StartupFailure;
+import dev.krafter.relay.server.startup.StartupLogs;
 import dev.krafter.relay.status.RelayStatus;
 import dev.krafter.relay.status.StatusQueries;
 import dev.krafter.relay.status.StatusView;

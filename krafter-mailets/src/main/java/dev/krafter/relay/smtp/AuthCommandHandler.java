@@ -13,14 +13,12 @@ import org.apache.james.protocols.api.Request;
 import org.apache.james.protocols.api.Response;
 import org.apache.james.protocols.api.handler.LineHandler;
 import org.apache.james.protocols.smtp.SMTPResponse;
-import org.apache.james.protocols.smtp.SMTPRetCode;
 import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.protocols.smtp.core.esmtp.AuthCmdHandler;
-import org.apache.james.protocols.smtp.dsn.DSNStatus;
 
 /**
  * James's {@code AUTH} command with its PLAIN and LOGIN exchanges redone, for two defects of 3.8.1
- * (docs/reliability.md, D2 and D3): an undecodable {@code AUTH PLAIN} continuation answered 501 but
+ * (docs/reliability.md, "Defects found"): an undecodable {@code AUTH PLAIN} continuation answered 501 but
  * left the exchange open, so the client's next command was read as credentials; and an {@code AUTH
  * LOGIN} username that is not base64, empty or over 255 characters threw (451 and disconnect). Here
  * each continuation line ends its step of the exchange before it is looked at, and a bad username is
@@ -29,15 +27,12 @@ import org.apache.james.protocols.smtp.dsn.DSNStatus;
  * and a missing argument are James's own code.
  */
 public class AuthCommandHandler extends AuthCmdHandler {
-    private static final Response AUTH_ABORTED = new SMTPResponse(SMTPRetCode.SYNTAX_ERROR_ARGUMENTS,
-        DSNStatus.getStatus(DSNStatus.PERMANENT, DSNStatus.SECURITY_AUTH) + " Authentication aborted").immutable();
-    private static final Response AUTH_READY_PLAIN = new SMTPResponse(SMTPRetCode.AUTH_READY, "OK. Continue authentication").immutable();
-    private static final Response AUTH_READY_USERNAME = new SMTPResponse(SMTPRetCode.AUTH_READY, "VXNlcm5hbWU6").immutable();
-    private static final Response AUTH_READY_PASSWORD = new SMTPResponse(SMTPRetCode.AUTH_READY, "UGFzc3dvcmQ6").immutable();
-    private static final Response PLAIN_UNDECODABLE = new SMTPResponse(SMTPRetCode.SYNTAX_ERROR_ARGUMENTS,
-        "Could not decode parameters for AUTH PLAIN").immutable();
-    private static final Response LOGIN_UNDECODABLE = new SMTPResponse(SMTPRetCode.SYNTAX_ERROR_ARGUMENTS,
-        "Could not decode parameters for AUTH LOGIN").immutable();
+    private static final Response AUTH_ABORTED = SmtpReplies.AUTH_ABORTED.response();
+    private static final Response AUTH_READY_PLAIN = SmtpReplies.AUTH_READY_PLAIN.response();
+    private static final Response AUTH_READY_USERNAME = SmtpReplies.AUTH_READY_USERNAME.response();
+    private static final Response AUTH_READY_PASSWORD = SmtpReplies.AUTH_READY_PASSWORD.response();
+    private static final Response PLAIN_UNDECODABLE = SmtpReplies.AUTH_PLAIN_UNDECODABLE.response();
+    private static final Response LOGIN_UNDECODABLE = SmtpReplies.AUTH_LOGIN_UNDECODABLE.response();
 
     @Override
     public Response onCommand(SMTPSession session, Request request) {

@@ -1,4 +1,4 @@
-package dev.krafter.relay.apikey;
+package dev.krafter.relay.db;
 
 /** The key store could not answer (database down, timeout): a temporary condition for SMTP. */
 public class StoreException extends RuntimeException {

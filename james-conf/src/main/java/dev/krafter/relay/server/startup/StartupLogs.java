@@ -1,4 +1,4 @@
-package dev.krafter.relay.server;
+package dev.krafter.relay.server.startup;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -22,7 +22,7 @@ import ch.qos.logback.core.spi.FilterReply;
  * full stack trace, the same failure logged two or three times) are held back; the CLI prints one
  * paragraph instead and keeps the stack trace in {@code var/start-up-error.log}.
  */
-final class StartupLogs implements AutoCloseable {
+public final class StartupLogs implements AutoCloseable {
     private static final Set<String> QUIET = Set.of(
         "org.apache.james.GuiceJamesServer",
         "org.apache.james.mailetcontainer.lib.AbstractStateMailetProcessor");
@@ -35,7 +35,7 @@ final class StartupLogs implements AutoCloseable {
         this.filter = filter;
     }
 
-    static StartupLogs quietJamesStartErrors() {
+    public static StartupLogs quietJamesStartErrors() {
         if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {
             return new StartupLogs(null, null);
         }
@@ -52,7 +52,7 @@ final class StartupLogs implements AutoCloseable {
     }
 
     /** Writes the stack trace to {@code <home>/var/start-up-error.log}; empty when that is not possible. */
-    static Optional<Path> writeTrace(Path home, Throwable failure) {
+    public static Optional<Path> writeTrace(Path home, Throwable failure) {
         Path file = home.resolve("var/start-up-error.log");
         StringWriter trace = new StringWriter();
         failure.printStackTrace(new PrintWriter(trace));

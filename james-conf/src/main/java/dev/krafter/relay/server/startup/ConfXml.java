@@ -1,4 +1,4 @@
-package dev.krafter.relay.server;
+package dev.krafter.relay.server.startup;
 
 import java.io.IOException;
 import java.nio.file.Path;
