@@ -25,11 +25,14 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.EventExecutorGroup;
 
 /**
  * James's SMTP server with two changes in each connection's Netty pipeline: the idle timeout, and
@@ -71,8 +74,19 @@ public class RelaySmtpServerFactory extends SMTPServerFactory {
                 @Override
                 public void initChannel(SocketChannel channel) throws Exception {
                     super.initChannel(channel);
-                    channel.pipeline().replace(HandlerConstants.TIMEOUT_HANDLER, HandlerConstants.TIMEOUT_HANDLER, new IdleClose(getTimeout()));
-                    channel.pipeline().addAfter(HandlerConstants.FRAMER, LongDataLine.NAME, new LongDataLine());
+                    ChannelPipeline pipeline = channel.pipeline();
+                    // Everything after the line framer runs on the framer's executor (one thread per
+                    // connection), as in James 3.9: the hooks' database calls then never block an I/O
+                    // loop, and the lines reach the core handler without a hand-off back to the loop
+                    // for each of them. The loop keeps TLS and the connection limits.
+                    EventExecutorGroup executors = getExecutorGroup();
+                    pipeline.remove(HandlerConstants.CHUNK_HANDLER);
+                    pipeline.remove(HandlerConstants.TIMEOUT_HANDLER);
+                    pipeline.remove(HandlerConstants.CORE_HANDLER);  // a handler is added once: a new one below
+                    pipeline.addLast(executors, LongDataLine.NAME, new LongDataLine());
+                    pipeline.addLast(executors, HandlerConstants.CHUNK_HANDLER, new ChunkedWriteHandler());
+                    pipeline.addLast(executors, HandlerConstants.TIMEOUT_HANDLER, new IdleClose(getTimeout()));
+                    pipeline.addLast(executors, HandlerConstants.CORE_HANDLER, createHandler());
                 }
             };
         }

@@ -168,7 +168,7 @@ class SubmissionLatencyMeasurementTest {
             String line = String.format(Locale.ROOT,
                 "%s: %d connections x %d messages of %d octets after %d warm-up each: end of DATA -> 250 "
                     + "p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms; %.0f msgs/s; "
-                    + "database round trips on the SMTP event loops %.2f per message (%d), other threads %d",
+                    + "database round trips on the SMTP threads %.2f per message (%d), other threads %d",
                 label, connections, messages, body.length, warmUpEach,
                 millis(percentile(nanos, 50)), millis(percentile(nanos, 90)), millis(percentile(nanos, 99)),
                 millis(nanos[nanos.length - 1]), measured.size() / (wall / 1e9), perMessage, smtpTrips, otherTrips);

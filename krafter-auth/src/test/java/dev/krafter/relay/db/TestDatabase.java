@@ -16,7 +16,7 @@ import java.util.UUID;
  * under target/test-pg is started through bin/krafter-pg, so a plain {@code mvn test} works too.
  */
 public final class TestDatabase implements AutoCloseable {
-    private static final int DEFAULT_PORT = 54330;
+    private static final int DEFAULT_PORT = 25430;
 
     private final String adminUrl;
     private final String user;

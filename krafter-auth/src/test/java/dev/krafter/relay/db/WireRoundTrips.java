@@ -17,13 +17,14 @@ import javax.net.SocketFactory;
  * A pgjdbc {@code socketFactory} for the relay's own connection pool (add
  * {@code ?socketFactory=dev.krafter.relay.db.WireRoundTrips} to KRAFTER_DB_URL of an in-process
  * relay): counts client→server round trips — a write that follows a read starts a new one — by the
- * kind of thread that waits for them: {@code smtp} for James's SMTP event loops ({@code smtps-io-*},
- * where AUTH and the end-of-DATA hook run), {@code other} for the rest (spooler, delivery, pool).
+ * kind of thread that waits for them: {@code smtp} for the SMTP server's threads (the I/O loops
+ * {@code smtps-io-*} and the executors {@code smtps-*}, where AUTH and the end-of-DATA hook run),
+ * {@code other} for the rest (spooler, delivery, pool).
  */
 public final class WireRoundTrips extends SocketFactory {
     private static final Map<String, AtomicLong> ROUND_TRIPS = new ConcurrentHashMap<>();
 
-    /** Round trips so far by the SMTP event loops. */
+    /** Round trips so far by the SMTP server's threads. */
     public static long smtp() {
         return ROUND_TRIPS.computeIfAbsent("smtp", k -> new AtomicLong()).get();
     }
@@ -39,7 +40,7 @@ public final class WireRoundTrips extends SocketFactory {
     }
 
     private static void count() {
-        String kind = Thread.currentThread().getName().startsWith("smtps-io") ? "smtp" : "other";
+        String kind = Thread.currentThread().getName().startsWith("smtps-") ? "smtp" : "other";
         ROUND_TRIPS.computeIfAbsent(kind, k -> new AtomicLong()).incrementAndGet();
     }
 
