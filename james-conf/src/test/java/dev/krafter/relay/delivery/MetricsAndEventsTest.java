@@ -38,8 +38,9 @@ import dev.krafter.relay.ses.SesStandIn;
 
 /**
  * Metrics and event log end to end: a real relay (TLS, PostgreSQL holding the spool queue) whose
- * SES leg is the WireMock stand-in. Every kind of decision is provoked over the wire; the relay's own metric
- * registry (the Guice singleton GET /metrics exports) and the krafter.events lines must say so.
+ * SES leg is the WireMock stand-in. Every kind of decision is provoked over the wire; the relay's
+ * own metric registry (the Guice singleton GET /metrics exports) and the krafter.events lines must
+ * say so.
  */
 class MetricsAndEventsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
