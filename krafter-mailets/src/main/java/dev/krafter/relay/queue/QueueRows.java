@@ -74,7 +74,8 @@ final class QueueRows {
      * Prepares a connection of its own for the queue's soft state — leases, wake-ups — whose commits
      * need not wait for the WAL flush: a lease lost in a database crash only makes the mail ready
      * again, as an expired lease would, and a lost NOTIFY is covered by the poll. Accepting mail
-     * and recording its outcome stay on the pool's connections, fully synchronous.
+     * stays on the pool's connections, fully synchronous; an outcome is written there too, without
+     * waiting for the flush (see {@link #complete}).
      */
     static Connection softConnection(Connection c) throws SQLException {
         c.setAutoCommit(true);

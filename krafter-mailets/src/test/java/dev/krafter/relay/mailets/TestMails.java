@@ -59,7 +59,7 @@ final class TestMails {
         return out.toByteArray();
     }
 
-    /** The bytes through getMessageInputStream (as the ActiveMQ queue and our terminal mailets read them). */
+    /** The bytes through getMessageInputStream (as the queue and our terminal mailets read them). */
     static byte[] streamed(Mail mail) throws MessagingException, IOException {
         try (InputStream in = ((MimeMessageWrapper) mail.getMessage()).getMessageInputStream()) {
             return in.readAllBytes();

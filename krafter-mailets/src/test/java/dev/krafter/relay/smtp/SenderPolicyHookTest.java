@@ -38,7 +38,7 @@ import dev.krafter.relay.emails.EmailRecord;
 import dev.krafter.relay.emails.EmailRecords;
 import dev.krafter.relay.policy.SenderPolicy;
 
-/** The end-of-DATA hook on a real PostgreSQL, with a recording spool in place of ActiveMQ. */
+/** The end-of-DATA hook on a real PostgreSQL, with a recording spool in place of the PostgreSQL queue. */
 class SenderPolicyHookTest {
     private static TestDatabase db;
     private static ApiKeyStore keys;
