@@ -248,8 +248,9 @@ public final class PostgresMailQueue implements ManageableMailQueue {
     /** One leased mail. */
     private final class Item implements MailQueueItem {
         private final long id;
-        private final QueueRows.Row row;
         private final Optional<UUID> emailId;
+        private final String mailName;
+        private QueueRows.Row row;  // until decoded
         private Mail mail;
         private volatile boolean rescheduled;
         private volatile boolean done;
@@ -258,6 +259,7 @@ public final class PostgresMailQueue implements ManageableMailQueue {
             this.id = row.id();
             this.row = row;
             this.emailId = row.emailId();
+            this.mailName = row.name();
         }
 
         /** Decoded on first use, on the spooler thread that delivers it. */
@@ -268,14 +270,10 @@ public final class PostgresMailQueue implements ManageableMailQueue {
                     mail = row.mail();
                 } catch (MessagingException | RuntimeException e) {
                     done = true;
-                    node.release(id);
-                    try {
-                        rows.postpone(id, node.id(), REJECTED_AGAIN_AFTER);
-                    } catch (SQLException ignored) {
-                        // the lease runs out instead
-                    }
+                    postpone(REJECTED_AGAIN_AFTER);
                     throw new IllegalStateException("queue " + name.asString() + ": mail_queue row " + id + " cannot be read: " + e.getMessage(), e);
                 }
+                row = null;  // the mail holds what it needs; the row's copy of the attributes can go
                 inProcess.put(mail, this);
             }
             return mail;
@@ -298,12 +296,7 @@ public final class PostgresMailQueue implements ManageableMailQueue {
             if (postponed.isPresent()) {
                 // Unfinished (or rejected by the spooler, whose own error handling failed): a relay keeps
                 // accepted mail rather than drop it. If the database is away, the lease runs out instead.
-                node.release(id);
-                try {
-                    rows.postpone(id, node.id(), postponed.get());
-                } catch (SQLException e) {
-                    LOGGER.warn("queue: mail {} stays queued; ready again when its lease expires ({})", mail.getName(), e.getMessage());
-                }
+                postpone(postponed.get());
                 return;
             }
             if (status == CompletionStatus.RETRY) {
@@ -324,6 +317,16 @@ public final class PostgresMailQueue implements ManageableMailQueue {
                 LOGGER.warn("queue: the outcome of mail {} could not be written ({}); retrying it, not the mail",
                     mail.getName(), e.getMessage());
                 node.retryUntilDone(id, "the outcome of mail " + mail.getName(), () -> rows.complete(id, outcome));
+            }
+        }
+
+        /** Gives the lease back; ready again after {@code delay}. If the database is away, the lease runs out instead. */
+        private void postpone(Duration delay) {
+            node.release(id);
+            try {
+                rows.postpone(id, node.id(), delay);
+            } catch (SQLException e) {
+                LOGGER.warn("queue: mail {} stays queued; ready again when its lease expires ({})", mailName, e.getMessage());
             }
         }
     }
@@ -395,7 +398,7 @@ public final class PostgresMailQueue implements ManageableMailQueue {
                     }
                 } catch (InterruptedException e) {
                     break;
-                } catch (SQLException | MessagingException | RuntimeException e) {
+                } catch (SQLException | RuntimeException e) {
                     failures++;
                     closeQuietly(connection);
                     connection = null;

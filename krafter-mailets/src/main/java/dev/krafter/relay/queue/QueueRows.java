@@ -141,7 +141,7 @@ final class QueueRows {
     }
 
     /** Leases up to {@code limit} ready rows for {@code owner}, on the consumer's own connection (see {@link #softConnection}). */
-    List<Row> lease(Connection c, String queue, String owner, Duration lease, int limit) throws SQLException, MessagingException {
+    List<Row> lease(Connection c, String queue, String owner, Duration lease, int limit) throws SQLException {
         try (PreparedStatement s = c.prepareStatement(LEASE)) {
             // Binary results from the first execution: the message column arrives as its bytes, not as hex text.
             s.unwrap(PGStatement.class).setPrepareThreshold(-1);
@@ -218,7 +218,7 @@ final class QueueRows {
         }
     }
 
-    List<Row> browse(String queue) throws SQLException, MessagingException {
+    List<Row> browse(String queue) throws SQLException {
         try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(BROWSE)) {
             s.setString(1, queue);
             List<Row> rows = new ArrayList<>();
