@@ -83,8 +83,9 @@ class TwoNodesTest {
                         // Every message has been tried (and refused) at least once: each is a retry in the queue.
                         ses.await(calls -> calls.stream().map(SesStandIn.Call::emailId).collect(Collectors.toSet()).containsAll(accepted),
                             Duration.ofSeconds(60));
-                        Instant killedAt = Instant.now();
                         a.kill9();
+                        // After the process is gone: a call node A made while SIGKILL was on its way is not node B's.
+                        Instant killedAt = Instant.now();
                         // What node A held when it died: leased, the lease not yet expired.
                         Map<String, Instant> heldByA = leases(db, "node-a");
                         ses.accept();
