@@ -5,12 +5,12 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -53,6 +53,7 @@ import reactor.core.scheduler.Schedulers;
 public final class PostgresMailQueue implements ManageableMailQueue {
     private static final Logger LOGGER = LoggerFactory.getLogger(PostgresMailQueue.class);
     private static final Duration REJECTED_AGAIN_AFTER = Duration.ofSeconds(5);
+    private static final int BROWSE_PAGE = 16;
 
     private final MailQueueName name;
     private final QueueRows rows;
@@ -199,26 +200,40 @@ public final class PostgresMailQueue implements ManageableMailQueue {
         });
     }
 
+    /** Pages through the queue, a few rows at a time: a backlog of large messages is never all in memory. */
     @Override
-    public MailQueueIterator browse() throws MailQueueException {
-        List<MailQueueItemView> all = new ArrayList<>();
-        try {
-            for (QueueRows.Row row : rows.browse(name.asString())) {
-                all.add(new DefaultMailQueueItemView(row.mail(), row.nextAttempt().atZone(ZoneOffset.UTC)));
-            }
-        } catch (SQLException | MessagingException e) {
-            throw new MailQueueException("could not browse queue " + name.asString(), e);
-        }
-        Iterator<MailQueueItemView> it = all.iterator();
+    public MailQueueIterator browse() {
         return new MailQueueIterator() {
+            private Iterator<QueueRows.Row> page = Collections.emptyIterator();
+            private long last = 0;
+            private boolean exhausted;
+
             @Override
             public boolean hasNext() {
-                return it.hasNext();
+                if (!page.hasNext() && !exhausted) {
+                    try {
+                        List<QueueRows.Row> next = rows.browse(name.asString(), last, BROWSE_PAGE);
+                        exhausted = next.size() < BROWSE_PAGE;
+                        page = next.iterator();
+                    } catch (SQLException e) {
+                        throw new IllegalStateException("could not browse queue " + name.asString() + ": " + e.getMessage(), e);
+                    }
+                }
+                return page.hasNext();
             }
 
             @Override
             public MailQueueItemView next() {
-                return it.next();
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                QueueRows.Row row = page.next();
+                last = row.id();
+                try {
+                    return new DefaultMailQueueItemView(row.mail(), row.nextAttempt().atZone(ZoneOffset.UTC));
+                } catch (MessagingException e) {
+                    throw new IllegalStateException("queue " + name.asString() + ": mail_queue row " + row.id() + " cannot be read", e);
+                }
             }
 
             @Override
@@ -267,8 +282,9 @@ public final class PostgresMailQueue implements ManageableMailQueue {
         public synchronized Mail getMail() {
             if (mail == null) {
                 try {
-                    mail = row.mail();
-                } catch (MessagingException | RuntimeException e) {
+                    mail = row.message() != null ? row.mail() : row.mail(rows.message(id, node.id()).orElseThrow(
+                        () -> new MessagingException("the lease was lost before the message was read")));
+                } catch (SQLException | MessagingException | RuntimeException e) {
                     done = true;
                     postpone(REJECTED_AGAIN_AFTER);
                     throw new IllegalStateException("queue " + name.asString() + ": mail_queue row " + id + " cannot be read: " + e.getMessage(), e);

@@ -35,27 +35,42 @@ final class QueueRows {
         UPDATE mail_queue SET mail_name = ?, sender = ?, recipients = ?, mail = ?::jsonb, message = ?, size_bytes = ?,
                next_attempt = now() + ? * interval '1 millisecond', lease_owner = NULL, lease_until = NULL
          WHERE id = ?""";
+    /**
+     * The ready ids are chosen by an uncorrelated ARRAY(…) subquery, which PostgreSQL runs once per
+     * execution (an InitPlan): a join to a LIMIT … SKIP LOCKED subquery may be re-run by the plan
+     * for each row of the other side, and each re-run skips the rows just leased and picks new ones,
+     * so that one lease took hundreds of rows (and their messages) instead of the batch.
+     * A message larger than the inline limit is not returned here but read by the delivery thread
+     * ({@link #message}), so a lease's result stays small whatever the messages' sizes.
+     */
     private static final String LEASE = """
         UPDATE mail_queue q SET lease_owner = ?, lease_until = now() + ? * interval '1 millisecond', deliveries = deliveries + 1
-          FROM (SELECT id FROM mail_queue
+         WHERE q.id = ANY (ARRAY(SELECT id FROM mail_queue
                  WHERE queue_name = ? AND next_attempt <= now() AND (lease_until IS NULL OR lease_until < now())
                  ORDER BY next_attempt, id
                  LIMIT ?
-                 FOR UPDATE SKIP LOCKED) ready
-         WHERE q.id = ready.id
-        RETURNING q.id, q.mail_name, q.email_id, q.sender, q.recipients, q.mail::text, q.message, q.next_attempt""";
+                 FOR UPDATE SKIP LOCKED))
+        RETURNING q.id, q.mail_name, q.email_id, q.sender, q.recipients, q.mail::text,
+                  CASE WHEN q.size_bytes <= ? THEN q.message END, q.next_attempt""";
+    /** Messages up to this size come with their lease; larger ones are read one by one by their delivery thread. */
+    static final int INLINE_MESSAGE_BYTES = 128 * 1024;
+    private static final String MESSAGE = "SELECT message FROM mail_queue WHERE id = ? AND lease_owner = ?";
     private static final String DELETE = "DELETE FROM mail_queue WHERE id = ?";
     private static final String RELEASE = "UPDATE mail_queue SET lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?";
     private static final String BROWSE = """
         SELECT id, mail_name, email_id, sender, recipients, mail::text, message, next_attempt
-          FROM mail_queue WHERE queue_name = ? ORDER BY id""";
+          FROM mail_queue WHERE queue_name = ? AND id > ? ORDER BY id LIMIT ?""";
     private static final String NOT_LEASED = " AND (lease_until IS NULL OR lease_until < now())";
 
-    /** A leased or browsed row, decoded. */
+    /** A leased or browsed row; {@code message} is null when the lease left a large message in the table. */
     record Row(long id, String name, String sender, String[] recipients, String json, byte[] message,
                Optional<UUID> emailId, Instant nextAttempt) {
         /** Decoded by the caller: a delivery thread, so that the one consumer thread only leases. */
         Mail mail() throws MessagingException {
+            return mail(message);
+        }
+
+        Mail mail(byte[] message) throws MessagingException {
             return MailCodec.decode("mail_queue:" + id, name, sender, recipients, json, message);
         }
     }
@@ -149,6 +164,7 @@ final class QueueRows {
             s.setLong(2, lease.toMillis());
             s.setString(3, queue);
             s.setInt(4, limit);
+            s.setInt(5, INLINE_MESSAGE_BYTES);
             List<Row> rows = new ArrayList<>();
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
@@ -159,6 +175,19 @@ final class QueueRows {
             rows.sort((a, b) -> a.nextAttempt().equals(b.nextAttempt())
                 ? Long.compare(a.id(), b.id()) : a.nextAttempt().compareTo(b.nextAttempt()));
             return rows;
+        }
+    }
+
+    /** The message of a row {@code owner} holds, read apart from its lease; empty when the lease was lost. */
+    Optional<byte[]> message(long id, String owner) throws SQLException {
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(MESSAGE)) {
+            // Binary results: the message arrives as its bytes, not as hex text twice its size.
+            s.unwrap(PGStatement.class).setPrepareThreshold(-1);
+            s.setLong(1, id);
+            s.setString(2, owner);
+            try (ResultSet rs = s.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getBytes(1)) : Optional.empty();
+            }
         }
     }
 
@@ -218,9 +247,13 @@ final class QueueRows {
         }
     }
 
-    List<Row> browse(String queue) throws SQLException {
+    /** Up to {@code limit} rows of the queue after row {@code afterId}, in enqueue order: one page of a browse. */
+    List<Row> browse(String queue, long afterId, int limit) throws SQLException {
         try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(BROWSE)) {
+            s.unwrap(PGStatement.class).setPrepareThreshold(-1);
             s.setString(1, queue);
+            s.setLong(2, afterId);
+            s.setInt(3, limit);
             List<Row> rows = new ArrayList<>();
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {

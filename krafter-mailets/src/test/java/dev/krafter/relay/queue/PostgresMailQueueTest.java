@@ -91,6 +91,67 @@ class PostgresMailQueueTest {
     }
 
     @Test
+    void aLeaseTakesNoMoreRowsThanAskedAndLeavesLargeMessagesForTheirDeliveryThread() throws Exception {
+        byte[] large = "x".repeat(QueueRows.INLINE_MESSAGE_BYTES + 1).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        try (PostgresMailQueueFactory node = node("batch-" + UUID.randomUUID(), QueueCompletion.NONE)) {
+            PostgresMailQueue queue = node.spool();
+            for (int i = 0; i < 40; i++) {
+                queue.enQueue(i % 2 == 0 ? mail("small-" + i)
+                    : FakeMail.builder().name("large-" + i).sender("sender@example.com").recipient("to@example.net")
+                        .mimeMessage(MimeMessageBuilder.mimeMessageBuilder().setSubject("large " + i)
+                            .setText(new String(large, java.nio.charset.StandardCharsets.US_ASCII))).build());
+            }
+            List<MailQueueItem> taken = new java.util.concurrent.CopyOnWriteArrayList<>();
+            var subscriber = new reactor.core.publisher.BaseSubscriber<MailQueueItem>() {
+                @Override
+                protected void hookOnSubscribe(org.reactivestreams.Subscription subscription) {
+                    subscription.request(3);
+                }
+
+                @Override
+                protected void hookOnNext(MailQueueItem item) {
+                    taken.add(item);
+                }
+            };
+            Flux.from(queue.deQueue()).subscribe(subscriber);
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> taken.size() == 3);
+            Thread.sleep(300);
+            try (TestSpool spool = new TestSpool(db)) {
+                assertThat(spool.count("SELECT count(*) FROM mail_queue WHERE lease_owner IS NOT NULL")).as("rows leased").isEqualTo(3);
+            }
+            for (MailQueueItem item : taken) {
+                Mail mail = item.getMail();
+                if (mail.getName().startsWith("large-")) {
+                    assertThat(mail.getMessage().getContent()).isEqualTo(new String(large, java.nio.charset.StandardCharsets.US_ASCII));
+                }
+                item.done(MailQueueItem.CompletionStatus.SUCCESS);
+            }
+            assertThat(taken).extracting(item -> item.getMail().getName()).containsExactly("small-0", "large-1", "small-2");
+            subscriber.dispose();
+            assertThat(rows()).isEqualTo(37);
+        }
+    }
+
+    @Test
+    void aLargeMailWhoseLeaseWasLostBeforeItsMessageWasReadIsNotDelivered() throws Exception {
+        String id = "lost-" + UUID.randomUUID();
+        try (PostgresMailQueueFactory node = node(id, QueueCompletion.NONE)) {
+            PostgresMailQueue queue = node.spool();
+            queue.enQueue(FakeMail.builder().name("large").sender("sender@example.com").recipient("to@example.net")
+                .mimeMessage(MimeMessageBuilder.mimeMessageBuilder().setSubject("large")
+                    .setText("y".repeat(QueueRows.INLINE_MESSAGE_BYTES + 1))).build());
+            MailQueueItem item = Flux.from(queue.deQueue()).blockFirst(Duration.ofSeconds(10));
+            try (TestSpool spool = new TestSpool(db)) {
+                spool.execute("UPDATE mail_queue SET lease_owner = 'another-node'");  // its lease expired and another node took it
+            }
+            org.assertj.core.api.Assertions.assertThatThrownBy(item::getMail).hasMessageContaining("the lease was lost");
+            try (TestSpool spool = new TestSpool(db)) {
+                assertThat(spool.count("SELECT count(*) FROM mail_queue WHERE lease_owner = 'another-node'")).as("left to its new owner").isOne();
+            }
+        }
+    }
+
+    @Test
     void aDeadNodesLeaseExpiresAndAnotherNodeDeliversTheMail() throws Exception {
         PostgresMailQueueFactory dead = node("dead-" + UUID.randomUUID(), QueueCompletion.NONE);
         dead.spool().enQueue(mail("orphan"));

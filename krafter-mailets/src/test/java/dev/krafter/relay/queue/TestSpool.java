@@ -87,8 +87,13 @@ public final class TestSpool implements AutoCloseable {
 
     /** All spool rows of the database. */
     public int rows() {
+        return count("SELECT count(*) FROM mail_queue");
+    }
+
+    /** The one number a {@code SELECT count(*) …} answers. */
+    public int count(String sql) {
         try (Connection c = database.database().dataSource().getConnection();
-             PreparedStatement s = c.prepareStatement("SELECT count(*) FROM mail_queue");
+             PreparedStatement s = c.prepareStatement(sql);
              ResultSet rs = s.executeQuery()) {
             rs.next();
             return rs.getInt(1);
