@@ -35,7 +35,7 @@ import dev.krafter.relay.emails.DeliveryRecords;
 import dev.krafter.relay.emails.DeliveryStatus;
 import dev.krafter.relay.ses.OutboundEmail;
 import dev.krafter.relay.ses.RetrySchedule;
-import dev.krafter.relay.ses.SendBudget;
+import dev.krafter.relay.memory.ByteBudget;
 import dev.krafter.relay.ses.SesOutcome;
 
 /**
@@ -53,7 +53,7 @@ import dev.krafter.relay.ses.SesOutcome;
  * <li>{@code retryProcessor} (default: the processor this mailet runs in): where a retried mail re-enters
  *     the pipeline. Keep header-editing mailets out of it, or they run again on every retry.</li>
  * <li>{@code maxBytesInFlight} (default 64M): message bytes this mailet hands over at once, over all
- *     spooler threads (see {@link SendBudget}); a larger message goes alone</li>
+ *     spooler threads (see {@link ByteBudget}); a larger message goes alone</li>
  * </ul>
  */
 public abstract class DeliveryMailet extends GenericMailet {
@@ -75,7 +75,7 @@ public abstract class DeliveryMailet extends GenericMailet {
     private RetrySchedule schedule;
     private Optional<String> retryProcessor;
     private MailQueue spool;
-    private SendBudget budget;
+    private ByteBudget budget;
 
     protected DeliveryMailet(DeliveryRecords records, MailQueueFactory<?> queueFactory, RelayEvents events,
                              RandomGenerator random) {
@@ -115,7 +115,7 @@ public abstract class DeliveryMailet extends GenericMailet {
             throw new MailetException(getMailetName() + ": invalid retry parameters: " + e.getMessage(), e);
         }
         try {
-            budget = new SendBudget(getInitParameterAsOptional("maxBytesInFlight").map(String::trim)
+            budget = new ByteBudget(getInitParameterAsOptional("maxBytesInFlight").map(String::trim)
                 .filter(value -> !value.isEmpty()).map(Size::parse).map(Size::asBytes).orElse(DEFAULT_BYTES_IN_FLIGHT));
         } catch (IllegalArgumentException e) {
             throw new MailetException(getMailetName() + ": invalid maxBytesInFlight: " + e.getMessage(), e);
@@ -166,7 +166,7 @@ public abstract class DeliveryMailet extends GenericMailet {
         }
 
         Timed<SesOutcome> sent;
-        try (SendBudget.Permit permit = budget.acquire(mail.getMessageSize())) {
+        try (ByteBudget.Permit permit = budget.acquire(mail.getMessageSize())) {
             OutboundEmail email = outboundEmail(mail, id);
             delivery = KrafterMail.delivery(mail, id, retriesSoFar, email.raw().length);
             sent = events.sesSend(() -> deliver(email), DeliveryMailet::outcomeName);

@@ -188,7 +188,7 @@ public final class SendPacer implements AutoCloseable {
         if (wait.isZero()) {
             return;
         }
-        // Uninterruptible, as SendBudget: the wait is bounded by maxWait, and an interrupt must not
+        // Uninterruptible, as ByteBudget: the wait is bounded by maxWait, and an interrupt must not
         // turn a deliverable mail into a failure.
         long deadline = System.nanoTime() + wait.toNanos();
         boolean interrupted = false;

@@ -26,6 +26,7 @@ import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.krafter.relay.memory.ByteBudget;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxSink;
 import reactor.core.publisher.Mono;
@@ -54,6 +55,17 @@ public final class PostgresMailQueue implements ManageableMailQueue {
     private static final Logger LOGGER = LoggerFactory.getLogger(PostgresMailQueue.class);
     private static final Duration REJECTED_AGAIN_AFTER = Duration.ofSeconds(5);
     private static final int BROWSE_PAGE = 16;
+    /**
+     * An enqueue holds one copy of its message on the heap until the row is written; sixteen SMTP
+     * connections ending 25 MiB messages at once would need 400 MiB. Beyond this many bytes at once,
+     * enqueues wait for the ones ahead (each one INSERT); a larger message goes alone.
+     */
+    static final long ENQUEUE_BYTES_AT_ONCE = 32L * 1024 * 1024;
+    /**
+     * The same for the large messages read for delivery (those not read with their lease): eight
+     * spooler threads taking 25 MiB messages would hold 200 MiB before the SES send's own budget.
+     */
+    static final long DEQUEUE_BYTES_AT_ONCE = 48L * 1024 * 1024;
 
     private final MailQueueName name;
     private final QueueRows rows;
@@ -63,14 +75,19 @@ public final class PostgresMailQueue implements ManageableMailQueue {
     private final QueueCompletion completion;
     private final MailQueueItemDecoratorFactory decorators;
     private final PostgresMailQueueFactory.DirectConnections connections;
+    private final ByteBudget enqueueBudget;
+    private final ByteBudget dequeueBudget;
     /** Mail handed out and not done yet, by identity: enqueueing one of these is its retry. */
     private final Map<Mail, Item> inProcess = Collections.synchronizedMap(new IdentityHashMap<>());
     private final List<Consumer> consumers = new CopyOnWriteArrayList<>();
 
     PostgresMailQueue(MailQueueName name, QueueRows rows, QueueNode node, QueueWakeups wakeups, QueueSettings settings,
                       QueueCompletion completion, MailQueueItemDecoratorFactory decorators,
-                      PostgresMailQueueFactory.DirectConnections connections) {
+                      PostgresMailQueueFactory.DirectConnections connections, ByteBudget enqueueBudget,
+                      ByteBudget dequeueBudget) {
         this.connections = connections;
+        this.enqueueBudget = enqueueBudget;
+        this.dequeueBudget = dequeueBudget;
         this.name = name;
         this.rows = rows;
         this.node = node;
@@ -85,21 +102,42 @@ public final class PostgresMailQueue implements ManageableMailQueue {
         return name;
     }
 
-    /** A mail encoded for {@link #insert}; encoding reads the message once, outside any transaction. */
-    public static final class Prepared {
+    /**
+     * A mail encoded for {@link #bindInsert}; encoding reads the message once, outside any
+     * transaction. It holds its share of the enqueue budget until closed: close it once the
+     * statement that binds it has run.
+     */
+    public static final class Prepared implements AutoCloseable {
         private final MailCodec.Encoded encoded;
+        private final ByteBudget.Permit permit;
 
-        private Prepared(MailCodec.Encoded encoded) {
+        private Prepared(MailCodec.Encoded encoded, ByteBudget.Permit permit) {
             this.encoded = encoded;
+            this.permit = permit;
         }
 
         public long size() {
             return encoded.message().length();
         }
+
+        @Override
+        public void close() {
+            permit.close();
+        }
     }
 
     public Prepared prepare(Mail mail) throws MessagingException {
-        return new Prepared(MailCodec.encode(mail));
+        long expected = mail.getMessageSize();  // known for what the SMTP server hands over
+        ByteBudget.Permit permit = expected > 0 ? enqueueBudget.acquire(expected) : null;
+        try {
+            MailCodec.Encoded encoded = MailCodec.encode(mail);
+            return new Prepared(encoded, permit != null ? permit : enqueueBudget.acquire(encoded.message().length()));
+        } catch (MessagingException | RuntimeException e) {
+            if (permit != null) {
+                permit.close();
+            }
+            throw e;
+        }
     }
 
     /** The column list and the placeholders of an enqueue, for a caller composing it into its own statement. */
@@ -124,18 +162,18 @@ public final class PostgresMailQueue implements ManageableMailQueue {
 
     @Override
     public void enQueue(Mail mail, Duration delay) throws MailQueueException {
-        MailCodec.Encoded encoded;
+        Prepared prepared;
         try {
-            encoded = MailCodec.encode(mail);
+            prepared = prepare(mail);
         } catch (MessagingException e) {
             throw new MailQueueException("cannot read mail " + mail.getName() + " to queue it", e);
         }
-        Item held = inProcess.get(mail);
-        try {
-            if (held != null && rows.reschedule(held.id, encoded, delay)) {
+        try (prepared) {
+            Item held = inProcess.get(mail);
+            if (held != null && rows.reschedule(held.id, prepared.encoded, delay)) {
                 held.rescheduled = true;
             } else {
-                rows.insert(name.asString(), encoded, emailIdOf(held), delay);
+                rows.insert(name.asString(), prepared.encoded, emailIdOf(held), delay);
             }
         } catch (SQLException e) {
             throw new MailQueueException("could not queue mail " + mail.getName() + ": " + e.getMessage(), e);
@@ -267,6 +305,7 @@ public final class PostgresMailQueue implements ManageableMailQueue {
         private final String mailName;
         private QueueRows.Row row;  // until decoded
         private Mail mail;
+        private ByteBudget.Permit read;  // a large message's share of the dequeue budget, until done
         private volatile boolean rescheduled;
         private volatile boolean done;
 
@@ -282,9 +321,9 @@ public final class PostgresMailQueue implements ManageableMailQueue {
         public synchronized Mail getMail() {
             if (mail == null) {
                 try {
-                    mail = row.message() != null ? row.mail() : row.mail(rows.message(id, node.id()).orElseThrow(
-                        () -> new MessagingException("the lease was lost before the message was read")));
+                    mail = row.message() != null ? row.mail() : row.mail(readMessage());
                 } catch (SQLException | MessagingException | RuntimeException e) {
+                    releaseRead();
                     done = true;
                     postpone(REJECTED_AGAIN_AFTER);
                     throw new IllegalStateException("queue " + name.asString() + ": mail_queue row " + id + " cannot be read: " + e.getMessage(), e);
@@ -295,6 +334,18 @@ public final class PostgresMailQueue implements ManageableMailQueue {
             return mail;
         }
 
+        private byte[] readMessage() throws SQLException, MessagingException {
+            read = dequeueBudget.acquire(row.size());
+            return rows.message(id, node.id()).orElseThrow(() -> new MessagingException("the lease was lost before the message was read"));
+        }
+
+        private synchronized void releaseRead() {
+            if (read != null) {
+                read.close();
+                read = null;
+            }
+        }
+
         @Override
         public void done(CompletionStatus status) throws MailQueueException {
             if (done) {
@@ -302,6 +353,7 @@ public final class PostgresMailQueue implements ManageableMailQueue {
             }
             done = true;
             Mail mail = getMail();
+            releaseRead();
             inProcess.remove(mail);
             if (rescheduled) {
                 node.release(id);

@@ -14,6 +14,8 @@ import org.apache.james.queue.api.MailQueueName;
 
 import com.google.common.collect.ImmutableSet;
 
+import dev.krafter.relay.memory.ByteBudget;
+
 /**
  * The queues of one process on the shared PostgreSQL: one node (heartbeat and leases) and one
  * wake-up channel for all of them. {@link #close()} stops both; the database is its owner's.
@@ -32,6 +34,9 @@ public final class PostgresMailQueueFactory implements MailQueueFactory<Postgres
     private final QueueNode node;
     private final QueueWakeups wakeups;
     private final DirectConnections connections;
+    /** Message bytes being written to the queue, and read from it for delivery, at once, over all its queues. */
+    private final ByteBudget enqueueBudget = new ByteBudget(PostgresMailQueue.ENQUEUE_BYTES_AT_ONCE);
+    private final ByteBudget dequeueBudget = new ByteBudget(PostgresMailQueue.DEQUEUE_BYTES_AT_ONCE);
     private final ConcurrentHashMap<MailQueueName, PostgresMailQueue> queues = new ConcurrentHashMap<>();
 
     public PostgresMailQueueFactory(DataSource dataSource, DirectConnections directConnections,
@@ -61,7 +66,7 @@ public final class PostgresMailQueueFactory implements MailQueueFactory<Postgres
     @Override
     public PostgresMailQueue createQueue(MailQueueName name, PrefetchCount count) {
         return queues.computeIfAbsent(name,
-            queueName -> new PostgresMailQueue(queueName, rows, node, wakeups, settings, completion, decorators, connections));
+            queueName -> new PostgresMailQueue(queueName, rows, node, wakeups, settings, completion, decorators, connections, enqueueBudget, dequeueBudget));
     }
 
     /** The spool, created on first use as James's own components do. */

@@ -51,20 +51,20 @@ final class QueueRows {
                  LIMIT ?
                  FOR UPDATE SKIP LOCKED))
         RETURNING q.id, q.mail_name, q.email_id, q.sender, q.recipients, q.mail::text,
-                  CASE WHEN q.size_bytes <= ? THEN q.message END, q.next_attempt""";
+                  CASE WHEN q.size_bytes <= ? THEN q.message END, q.next_attempt, q.size_bytes""";
     /** Messages up to this size come with their lease; larger ones are read one by one by their delivery thread. */
     static final int INLINE_MESSAGE_BYTES = 128 * 1024;
     private static final String MESSAGE = "SELECT message FROM mail_queue WHERE id = ? AND lease_owner = ?";
     private static final String DELETE = "DELETE FROM mail_queue WHERE id = ?";
     private static final String RELEASE = "UPDATE mail_queue SET lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?";
     private static final String BROWSE = """
-        SELECT id, mail_name, email_id, sender, recipients, mail::text, message, next_attempt
+        SELECT id, mail_name, email_id, sender, recipients, mail::text, message, next_attempt, size_bytes
           FROM mail_queue WHERE queue_name = ? AND id > ? ORDER BY id LIMIT ?""";
     private static final String NOT_LEASED = " AND (lease_until IS NULL OR lease_until < now())";
 
     /** A leased or browsed row; {@code message} is null when the lease left a large message in the table. */
     record Row(long id, String name, String sender, String[] recipients, String json, byte[] message,
-               Optional<UUID> emailId, Instant nextAttempt) {
+               Optional<UUID> emailId, Instant nextAttempt, long size) {
         /** Decoded by the caller: a delivery thread, so that the one consumer thread only leases. */
         Mail mail() throws MessagingException {
             return mail(message);
@@ -316,7 +316,7 @@ final class QueueRows {
         Array recipients = rs.getArray(5);
         Timestamp next = rs.getTimestamp(8);
         return new Row(id, rs.getString(2), rs.getString(4), (String[]) recipients.getArray(), rs.getString(6), rs.getBytes(7),
-            Optional.ofNullable(rs.getObject(3, UUID.class)), next.toInstant());
+            Optional.ofNullable(rs.getObject(3, UUID.class)), next.toInstant(), rs.getLong(9));
     }
 
     /** A negative delay is no delay; a delay past what PostgreSQL's intervals hold is the far future. */

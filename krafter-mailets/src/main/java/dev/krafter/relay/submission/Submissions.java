@@ -68,8 +68,10 @@ public final class Submissions {
             Optional<String> dedupKey = IdempotencyKey.of(explicitKey, facts.messageId()).map(IdempotencyKey::value);
             UUID emailId = UUID.randomUUID();
             label(mail, key, resolved, emailId);
-            PostgresMailQueue.Prepared queued = spool.prepare(mail);
-            AcceptOutcome outcome = records.accept(emailId, key, resolved, facts, queueRow(spool, queued, emailId), dedupKey);
+            AcceptOutcome outcome;
+            try (PostgresMailQueue.Prepared queued = spool.prepare(mail)) {
+                outcome = records.accept(emailId, key, resolved, facts, queueRow(spool, queued, emailId), dedupKey);
+            }
             if (outcome instanceof PolicyViolation violation) {
                 return new Decision.Refused(Optional.of(resolved.stream().wireName()), violation);
             }

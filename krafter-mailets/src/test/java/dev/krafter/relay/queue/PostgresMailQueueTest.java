@@ -133,6 +133,56 @@ class PostgresMailQueueTest {
     }
 
     @Test
+    void enqueuesOfLargeMessagesWaitForTheOnesAheadInsteadOfFillingTheHeap() throws Exception {
+        try (PostgresMailQueueFactory node = node("budget-" + UUID.randomUUID(), QueueCompletion.NONE)) {
+            PostgresMailQueue queue = node.spool();
+            int twentyMiB = 20 * 1024 * 1024;
+            PostgresMailQueue.Prepared first = queue.prepare(largeMail("first", twentyMiB));
+            var second = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return queue.prepare(largeMail("second", twentyMiB));
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            Thread.sleep(500);
+            assertThat(second).as("40 MiB is more than the enqueue budget: the second waits").isNotDone();
+            first.close();
+            second.get(10, java.util.concurrent.TimeUnit.SECONDS).close();
+            queue.enQueue(mail("small"));  // the budget is whole again
+            assertThat(rows()).isOne();
+        }
+    }
+
+    @Test
+    void largeMessagesReadForDeliveryWaitForTheOnesInProcess() throws Exception {
+        try (PostgresMailQueueFactory node = node("read-" + UUID.randomUUID(), QueueCompletion.NONE)) {
+            PostgresMailQueue queue = node.spool();
+            int size = 26 * 1024 * 1024;  // two are more than the dequeue budget
+            queue.enQueue(largeMail("first", size));
+            queue.enQueue(largeMail("second", size));
+            var items = Flux.from(queue.deQueue()).take(2).collectList().block(Duration.ofSeconds(30));
+            Mail first = items.get(0).getMail();
+            var second = java.util.concurrent.CompletableFuture.supplyAsync(() -> items.get(1).getMail());
+            Thread.sleep(500);
+            assertThat(second).as("the second message waits for the first to be done").isNotDone();
+            assertThat(first.getName()).isEqualTo("first");
+            items.get(0).done(MailQueueItem.CompletionStatus.SUCCESS);
+            assertThat(second.get(10, java.util.concurrent.TimeUnit.SECONDS).getName()).isEqualTo("second");
+            items.get(1).done(MailQueueItem.CompletionStatus.SUCCESS);
+            assertThat(rows()).isZero();
+        }
+    }
+
+    /** As the SMTP server hands a message over: its size known from its source. */
+    private static Mail largeMail(String name, int size) throws Exception {
+        byte[] message = ("Subject: " + name + "\r\n\r\n" + "z".repeat(size) + "\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        return org.apache.james.server.core.MailImpl.builder().name(name).sender("sender@example.com").addRecipient("to@example.net")
+            .mimeMessage(new org.apache.james.server.core.MimeMessageWrapper(org.apache.james.server.core.MimeMessageInputStreamSource
+                .create(name, new java.io.ByteArrayInputStream(message)))).build();
+    }
+
+    @Test
     void aLargeMailWhoseLeaseWasLostBeforeItsMessageWasReadIsNotDelivered() throws Exception {
         String id = "lost-" + UUID.randomUUID();
         try (PostgresMailQueueFactory node = node(id, QueueCompletion.NONE)) {

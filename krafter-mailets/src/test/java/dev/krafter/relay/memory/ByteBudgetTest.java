@@ -1,4 +1,4 @@
-package dev.krafter.relay.ses;
+package dev.krafter.relay.memory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -8,13 +8,13 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
-class SendBudgetTest {
+class ByteBudgetTest {
     private static final long KIB = 1024;
 
     @Test
     void aSendHoldsItsSizeUntilClosed() {
-        SendBudget budget = new SendBudget(64 * KIB);
-        try (SendBudget.Permit permit = budget.acquire(40 * KIB)) {
+        ByteBudget budget = new ByteBudget(64 * KIB);
+        try (ByteBudget.Permit permit = budget.acquire(40 * KIB)) {
             assertThat(budget.availableBytes()).isEqualTo(24 * KIB);
         }
         assertThat(budget.availableBytes()).isEqualTo(64 * KIB);
@@ -22,8 +22,8 @@ class SendBudgetTest {
 
     @Test
     void aMessageLargerThanTheBudgetTakesAllOfItAndStillGoes() {
-        SendBudget budget = new SendBudget(64 * KIB);
-        try (SendBudget.Permit permit = budget.acquire(25L * 1024 * 1024)) {
+        ByteBudget budget = new ByteBudget(64 * KIB);
+        try (ByteBudget.Permit permit = budget.acquire(25L * 1024 * 1024)) {
             assertThat(budget.availableBytes()).isZero();
         }
         assertThat(budget.availableBytes()).isEqualTo(64 * KIB);
@@ -31,12 +31,12 @@ class SendBudgetTest {
 
     @Test
     void aSendThatDoesNotFitWaitsForTheOneAhead() throws Exception {
-        SendBudget budget = new SendBudget(64 * KIB);
-        SendBudget.Permit first = budget.acquire(40 * KIB);
+        ByteBudget budget = new ByteBudget(64 * KIB);
+        ByteBudget.Permit first = budget.acquire(40 * KIB);
         Thread[] waiter = new Thread[1];
         CompletableFuture<Long> second = CompletableFuture.supplyAsync(() -> {
             waiter[0] = Thread.currentThread();
-            try (SendBudget.Permit permit = budget.acquire(40 * KIB)) {
+            try (ByteBudget.Permit permit = budget.acquire(40 * KIB)) {
                 return budget.availableBytes();
             }
         });
@@ -53,8 +53,8 @@ class SendBudgetTest {
 
     @Test
     void closingTwiceReturnsTheShareOnce() {
-        SendBudget budget = new SendBudget(64 * KIB);
-        SendBudget.Permit permit = budget.acquire(10 * KIB);
+        ByteBudget budget = new ByteBudget(64 * KIB);
+        ByteBudget.Permit permit = budget.acquire(10 * KIB);
         permit.close();
         permit.close();
         assertThat(budget.availableBytes()).isEqualTo(64 * KIB);
@@ -62,7 +62,7 @@ class SendBudgetTest {
 
     @Test
     void aBudgetBelowOneKibibyteIsRefused() {
-        assertThatThrownBy(() -> new SendBudget(-1)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> new ByteBudget(-1)).isInstanceOf(IllegalArgumentException.class)
             .hasMessageContaining("at least 1 KiB");
     }
 }
