@@ -91,7 +91,14 @@ class TwoNodesTest {
                         ses.accept();
                         Instant sesBack = Instant.now();
 
-                        List<SesStandIn.Call> calls = ses.await(c -> delivered(c).keySet().containsAll(accepted), Duration.ofSeconds(90));
+                        List<SesStandIn.Call> calls;
+                        try {
+                            calls = ses.await(c -> delivered(c).keySet().containsAll(accepted), Duration.ofSeconds(90));
+                        } catch (AssertionError e) {
+                            String log = b.log();
+                            throw new AssertionError(e.getMessage() + "; node B's log ends:\n"
+                                + log.substring(Math.max(0, log.length() - 6000)), e);
+                        }
                         Instant allDelivered = calls.stream().filter(SesStandIn.Call::accepted).map(SesStandIn.Call::at)
                             .max(Instant::compareTo).orElseThrow();
                         Map<String, Long> deliveries = delivered(calls);
