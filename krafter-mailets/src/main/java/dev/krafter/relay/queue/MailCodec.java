@@ -80,8 +80,7 @@ final class MailCodec {
             .state(text(doc, "state"))
             .errorMessage(text(doc, "error"))
             .remoteAddr(text(doc, "remoteAddr"))
-            .remoteHost(text(doc, "remoteHost"))
-            .mimeMessage(new MimeMessageWrapper(new StoredMessage(sourceId, message)));
+            .remoteHost(text(doc, "remoteHost"));
         if (doc.hasNonNull("lastUpdated")) {
             builder.lastUpdated(new Date(doc.get("lastUpdated").asLong()));
         }
@@ -97,7 +96,11 @@ final class MailCodec {
                 .name(pair.get(0).asText()).value(pair.get(1).asText()).build(), recipient));
         }
         builder.addAllHeadersForRecipients(headers);
-        return builder.build();
+        MailImpl mail = builder.build();
+        // Not the builder's mimeMessage(): MailImpl.setMessage copies the message it is given
+        // (to a temporary file above 100 KiB); this wrapper is new and the mail's alone.
+        mail.setMessageNoCopy(new MimeMessageWrapper(new StoredMessage(sourceId, message)));
+        return mail;
     }
 
     private static String text(JsonNode doc, String field) {

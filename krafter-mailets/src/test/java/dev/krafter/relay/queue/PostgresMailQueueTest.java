@@ -133,6 +133,30 @@ class PostgresMailQueueTest {
     }
 
     @Test
+    void aDequeuedMailReadsItsMessageFromItsRowWithoutCopyingItAndCanStillBeEdited() throws Exception {
+        String body = "y".repeat(300 * 1024);
+        try (PostgresMailQueueFactory node = node("nocopy-" + UUID.randomUUID(), QueueCompletion.NONE)) {
+            PostgresMailQueue queue = node.spool();
+            queue.enQueue(FakeMail.builder().name("big").sender("sender@example.com").recipient("to@example.net")
+                .mimeMessage(MimeMessageBuilder.mimeMessageBuilder().setSubject("big").setText(body)).build());
+            MailQueueItem item = Flux.from(queue.deQueue()).blockFirst(Duration.ofSeconds(10));
+            Mail mail = item.getMail();
+            // James's MailImpl.setMessage would have copied it into a MimeMessageInputStreamSource (a temporary file).
+            assertThat(mail.getMessage()).isInstanceOf(org.apache.james.server.core.MimeMessageWrapper.class);
+            assertThat(((org.apache.james.server.core.MimeMessageWrapper) mail.getMessage()).getSourceId()).startsWith("mail_queue:");
+            mail.getMessage().setHeader("X-Edited", "yes");
+            mail.getMessage().saveChanges();
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            mail.getMessage().writeTo(out);
+            String written = out.toString(java.nio.charset.StandardCharsets.US_ASCII);
+            assertThat(written).contains("X-Edited: yes").contains("Subject: big");
+            assertThat(mail.getMessage().getContent()).isEqualTo(body);
+            item.done(MailQueueItem.CompletionStatus.SUCCESS);
+            assertThat(rows()).isZero();
+        }
+    }
+
+    @Test
     void enqueuesOfLargeMessagesWaitForTheOnesAheadInsteadOfFillingTheHeap() throws Exception {
         try (PostgresMailQueueFactory node = node("budget-" + UUID.randomUUID(), QueueCompletion.NONE)) {
             PostgresMailQueue queue = node.spool();
