@@ -2,6 +2,7 @@ package dev.krafter.relay.server;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 import org.apache.commons.configuration2.BaseHierarchicalConfiguration;
@@ -142,6 +143,11 @@ public final class KrafterRelayServer implements AutoCloseable {
 
     public AdminSettings adminSettings() {
         return admin;
+    }
+
+    /** Which TLS the SMTP server uses: "BoringSSL …" or "JDK" (KRAFTER_TLS_PROVIDER). */
+    public List<String> tlsImplementations() {
+        return james.getProbe(TlsReloadProbe.class).tlsImplementations();
     }
 
     /** The relay's metrics and queue, as a running server holds them. */

@@ -109,10 +109,23 @@ public record RelaySettings(Path home, Path confDir, String smtpBindAddress, int
                 String.valueOf(MessagesPerConnectionHook.DEFAULT_MAX_MESSAGES))),
             Map.entry("krafter.tls.cert", "file://" + tlsCert.toAbsolutePath()),
             Map.entry("krafter.tls.key", "file://" + tlsKey.toAbsolutePath()),
+            Map.entry("krafter.tls.provider", tlsProvider(environment)),
             Map.entry("krafter.delivery", sesConfigured() ? "ses" : "outbox"),
             Map.entry("krafter.outbox.dir", outboxDir.toAbsolutePath().toString()),
             Map.entry("krafter.unsubscribe.mailto", unsubscribeMailto),
             Map.entry("krafter.unsubscribe.url", unsubscribeUrl));
+    }
+
+    /**
+     * KRAFTER_TLS_PROVIDER: {@code auto} (BoringSSL through netty-tcnative where its library loads,
+     * otherwise the JDK's TLS), {@code openssl} (BoringSSL or no start) or {@code jdk}.
+     */
+    public static String tlsProvider(Map<String, String> env) {
+        String value = optional(env, "KRAFTER_TLS_PROVIDER").orElse("auto").trim();
+        if (!value.equals("auto") && !value.equals("openssl") && !value.equals("jdk")) {
+            throw new IllegalArgumentException("KRAFTER_TLS_PROVIDER must be auto, openssl or jdk, not \"" + value + "\"");
+        }
+        return value;
     }
 
     /**

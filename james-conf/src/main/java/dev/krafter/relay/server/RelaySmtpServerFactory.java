@@ -1,13 +1,18 @@
 package dev.krafter.relay.server;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 import javax.inject.Inject;
 
+import org.apache.commons.configuration2.HierarchicalConfiguration;
+import org.apache.commons.configuration2.ex.ConfigurationException;
+import org.apache.commons.configuration2.tree.ImmutableNode;
 import org.apache.james.dnsservice.api.DNSService;
 import org.apache.james.filesystem.api.FileSystem;
 import org.apache.james.metrics.api.MetricFactory;
 import org.apache.james.protocols.api.ProtocolSession;
+import org.apache.james.protocols.lib.SslConfig;
 import org.apache.james.protocols.lib.handler.ProtocolHandlerLoader;
 import org.apache.james.protocols.netty.AbstractChannelPipelineFactory;
 import org.apache.james.protocols.netty.AbstractSSLAwareChannelPipelineFactory;
@@ -17,6 +22,9 @@ import org.apache.james.smtpserver.ExtendedSMTPSession;
 import org.apache.james.smtpserver.netty.SMTPServer;
 import org.apache.james.smtpserver.netty.SMTPServerFactory;
 import org.apache.james.smtpserver.netty.SmtpMetrics;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import dev.krafter.relay.smtp.LongLineHook;
 import dev.krafter.relay.smtp.SmtpReplies;
@@ -28,6 +36,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.stream.ChunkedWriteHandler;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -35,8 +44,9 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.EventExecutorGroup;
 
 /**
- * James's SMTP server with two changes in each connection's Netty pipeline: the idle timeout, and
- * a DATA line over the line limit (see {@link LongDataLine}).
+ * James's SMTP server with TLS through BoringSSL where it loads ({@link OpenSslEncryption}: half
+ * the JDK's CPU per handshake), and two changes in each connection's Netty pipeline: the idle
+ * timeout, and a DATA line over the line limit (see {@link LongDataLine}).
  * James 3.8.1's {@code TimeoutHandler} closes only on Netty's second reader-idle event (it ignores
  * {@code FIRST_READER_IDLE_STATE_EVENT}), so a connection was closed after twice
  * {@code connectiontimeout}, and without a reply. {@link IdleClose} closes after the value, with
@@ -46,19 +56,63 @@ import io.netty.util.concurrent.EventExecutorGroup;
 public class RelaySmtpServerFactory extends SMTPServerFactory {
     static final String IDLE_REPLY = SmtpReplies.IDLE_TIMEOUT.line() + "\r\n";
 
+    private static final Logger LOGGER = LoggerFactory.getLogger(RelaySmtpServerFactory.class);
+
+    private final FileSystem fileSystem;
+
     @Inject
     public RelaySmtpServerFactory(DNSService dns, ProtocolHandlerLoader loader, FileSystem fileSystem, MetricFactory metricFactory) {
         super(dns, loader, fileSystem, metricFactory);
+        this.fileSystem = fileSystem;
     }
 
     @Override
     protected SMTPServer createServer() {
-        return new RelaySmtpServer(smtpMetrics);
+        return new RelaySmtpServer(smtpMetrics, fileSystem);
+    }
+
+    /** Which TLS each SMTP server uses: "BoringSSL …" or "JDK". */
+    List<String> tlsImplementations() {
+        return getServers().stream()
+            .map(server -> server instanceof RelaySmtpServer relay ? relay.tlsImplementation() : "JDK")
+            .toList();
     }
 
     private static final class RelaySmtpServer extends SMTPServer {
-        RelaySmtpServer(SmtpMetrics metrics) {
+        private final FileSystem fileSystem;
+        private SslConfig tls;
+        private String provider;
+
+        RelaySmtpServer(SmtpMetrics metrics, FileSystem fileSystem) {
             super(metrics);
+            this.fileSystem = fileSystem;
+        }
+
+        @Override
+        public void doConfigure(HierarchicalConfiguration<ImmutableNode> config) throws ConfigurationException {
+            super.doConfigure(config);
+            tls = SslConfig.parse(config);
+            String value = config.getString("tls.provider", "auto").trim();
+            provider = value.equals("jdk") || value.equals("openssl") ? value : "auto";  // RelaySettings refuses others
+        }
+
+        String tlsImplementation() {
+            return getEncryption() instanceof OpenSslEncryption ? OpenSsl.versionString() : "JDK";
+        }
+
+        /** James's JDK context (it checks the files), then BoringSSL's in its place unless told not to; a reload comes here too. */
+        @Override
+        protected void buildSSLContext() throws Exception {
+            super.buildSSLContext();
+            if (!tls.useSSL() || provider.equals("jdk")) {
+                return;
+            }
+            if (provider.equals("auto") && !OpenSsl.isAvailable()) {
+                LOGGER.info("TLS through the JDK: netty-tcnative does not load here ({})", String.valueOf(OpenSsl.unavailabilityCause()));
+                return;
+            }
+            encryption = OpenSslEncryption.create(fileSystem, tls);
+            LOGGER.info("TLS through {} (netty-tcnative)", OpenSsl.versionString());
         }
 
         @Override

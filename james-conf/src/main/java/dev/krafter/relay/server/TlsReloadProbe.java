@@ -1,5 +1,7 @@
 package dev.krafter.relay.server;
 
+import java.util.List;
+
 import javax.inject.Inject;
 
 import org.apache.james.protocols.lib.netty.CertificateReloadable;
@@ -17,6 +19,11 @@ public class TlsReloadProbe implements GuiceProbe {
     @Inject
     public TlsReloadProbe(SMTPServerFactory servers) {
         this.servers = servers;
+    }
+
+    /** Which TLS each SMTP server uses: "BoringSSL …" (netty-tcnative) or "JDK". */
+    public List<String> tlsImplementations() {
+        return servers instanceof RelaySmtpServerFactory relay ? relay.tlsImplementations() : List.of("JDK");
     }
 
     public void reloadCertificates() throws Exception {

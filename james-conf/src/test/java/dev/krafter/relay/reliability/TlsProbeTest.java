@@ -24,7 +24,8 @@ import org.junit.jupiter.api.TestInstance;
 import dev.krafter.relay.server.RelayFixture;
 
 /**
- * TLS: only TLS 1.2 and 1.3, and on TLS 1.2 only ECDHE with AEAD. Probed from outside
+ * TLS: only TLS 1.2 and 1.3, and on TLS 1.2 only ECDHE with AEAD, through the default provider
+ * (BoringSSL here) and, in {@link TlsProbeJdkTest}, through the JDK's. Probed from outside
  * with {@code openssl s_client} (loopback only), one protocol or one cipher suite at a time, the
  * client's own security level lowered to 0 so that a refusal is the server's, not the client's.
  */
@@ -34,7 +35,20 @@ class TlsProbeTest {
 
     @BeforeAll
     void start() throws Exception {
-        relay = RelayFixture.start();
+        relay = RelayFixture.start(environment());
+    }
+
+    Map<String, String> environment() {
+        return Map.of();
+    }
+
+    String expectedImplementation() {
+        return "BoringSSL";
+    }
+
+    @Test
+    void theServerUsesTheExpectedTlsImplementation() {
+        assertThat(relay.tlsImplementations()).singleElement().asString().startsWith(expectedImplementation());
     }
 
     @AfterAll

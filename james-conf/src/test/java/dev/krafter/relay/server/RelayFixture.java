@@ -74,6 +74,10 @@ public final class RelayFixture implements AutoCloseable {
     }
 
     /** The running relay's metric registry and spool queue. */
+    public java.util.List<String> tlsImplementations() {
+        return server.tlsImplementations();
+    }
+
     public RelayProbe probe() {
         return server.probe();
     }
