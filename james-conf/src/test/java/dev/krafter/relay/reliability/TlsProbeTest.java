@@ -39,7 +39,7 @@ class TlsProbeTest {
     }
 
     Map<String, String> environment() {
-        return Map.of();
+        return Map.of("KRAFTER_TLS_PROVIDER", "auto");
     }
 
     String expectedImplementation() {
