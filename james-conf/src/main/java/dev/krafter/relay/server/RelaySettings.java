@@ -121,7 +121,7 @@ public record RelaySettings(Path home, Path confDir, String smtpBindAddress, int
      * otherwise the JDK's TLS), {@code openssl} (BoringSSL or no start) or {@code jdk}.
      */
     public static String tlsProvider(Map<String, String> env) {
-        String value = optional(env, "KRAFTER_TLS_PROVIDER").orElse("jdk").trim();
+        String value = optional(env, "KRAFTER_TLS_PROVIDER").orElse("auto").trim();
         if (!value.equals("auto") && !value.equals("openssl") && !value.equals("jdk")) {
             throw new IllegalArgumentException("KRAFTER_TLS_PROVIDER must be auto, openssl or jdk, not \"" + value + "\"");
         }
