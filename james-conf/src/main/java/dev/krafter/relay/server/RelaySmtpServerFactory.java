@@ -17,7 +17,9 @@ import org.apache.james.protocols.lib.handler.ProtocolHandlerLoader;
 import org.apache.james.protocols.netty.AbstractChannelPipelineFactory;
 import org.apache.james.protocols.netty.AbstractSSLAwareChannelPipelineFactory;
 import org.apache.james.protocols.netty.BasicChannelInboundHandler;
+import org.apache.james.protocols.netty.ChannelHandlerFactory;
 import org.apache.james.protocols.netty.HandlerConstants;
+import org.apache.james.protocols.smtp.core.DataLineFilter;
 import org.apache.james.smtpserver.ExtendedSMTPSession;
 import org.apache.james.smtpserver.netty.SMTPServer;
 import org.apache.james.smtpserver.netty.SMTPServerFactory;
@@ -45,8 +47,9 @@ import io.netty.util.concurrent.EventExecutorGroup;
 
 /**
  * James's SMTP server with TLS through BoringSSL where it loads ({@link OpenSslEncryption}: half
- * the JDK's CPU per handshake), and two changes in each connection's Netty pipeline: the idle
- * timeout, and a DATA line over the line limit (see {@link LongDataLine}).
+ * the JDK's CPU per handshake), DATA framed in runs of lines ({@link DataLineRuns}), and two
+ * changes in each connection's Netty pipeline: the idle timeout, and a DATA line over the line
+ * limit (see {@link LongDataLine}).
  * James 3.8.1's {@code TimeoutHandler} closes only on Netty's second reader-idle event (it ignores
  * {@code FIRST_READER_IDLE_STATE_EVENT}), so a connection was closed after twice
  * {@code connectiontimeout}, and without a reply. {@link IdleClose} closes after the value, with
@@ -94,6 +97,16 @@ public class RelaySmtpServerFactory extends SMTPServerFactory {
             tls = SslConfig.parse(config);
             String value = config.getString("tls.provider", "auto").trim();
             provider = value.equals("jdk") || value.equals("openssl") ? value : "auto";  // RelaySettings refuses others
+        }
+
+        /** James's line framer, with DATA in runs of lines when the DATA filters allow it ({@link DataLineRuns}). */
+        @Override
+        protected ChannelHandlerFactory createFrameHandlerFactory() {
+            if (!DataLineRuns.suits(getProtocolHandlerChain().getHandlers(DataLineFilter.class))) {
+                LOGGER.info("DATA line by line: a DATA line filter other than James's size check and message hooks is configured");
+                return super.createFrameHandlerFactory();
+            }
+            return pipeline -> new DataLineRuns(pipeline, AbstractChannelPipelineFactory.MAX_LINE_LENGTH);
         }
 
         String tlsImplementation() {
