@@ -7,9 +7,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -82,7 +79,7 @@ class BadInputTest {
     void badInputGetsAClearReplyOrACleanCloseAndTheServerKeepsServing(Case c) throws Exception {
         int n = ++caseNumber;
         String source = "127.1." + (n / 250) + "." + (n % 250 + 1);
-        long emailsBefore = emails();
+        long emailsBefore = relay.emails();
         List<String> lines = new ArrayList<>();
         boolean hung = false;
         String hungWhy = "";
@@ -130,7 +127,7 @@ class BadInputTest {
         c.check().accept(lines);
         if (c.trailer() == Trailer.CLOSE) {
             Thread.sleep(300);
-            assertThat(emails()).as("truncated DATA recorded an email").isEqualTo(emailsBefore);
+            assertThat(relay.emails()).as("truncated DATA recorded an email").isEqualTo(emailsBefore);
         }
         healthCheck();
     }
@@ -167,17 +164,6 @@ class BadInputTest {
             wire.write("Subject: health\r\n\r\nstill serving\r\n.\r\n");
             assertThat(wire.reply()).as("health check after the case").startsWith("250 2.0.0 OK id=");
             wire.command("QUIT");
-        }
-    }
-
-    private long emails() {
-        try (Connection c = relay.database().database().dataSource().getConnection();
-             Statement s = c.createStatement();
-             ResultSet r = s.executeQuery("SELECT count(*) FROM emails")) {
-            r.next();
-            return r.getLong(1);
-        } catch (java.sql.SQLException e) {
-            throw new IllegalStateException(e);
         }
     }
 

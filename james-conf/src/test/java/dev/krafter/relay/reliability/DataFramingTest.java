@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.List;
 import java.util.Random;
 
@@ -51,7 +48,7 @@ class DataFramingTest {
         for (int maxWrite : new int[] {Integer.MAX_VALUE, 40_000, 3_000, 200}) {
             try (Wire wire = Wire.tls("127.0.0.1", relay.port(), relay.certificate(), 30_000)) {
                 wire.login(key);
-                openData(wire);
+                wire.openData();
                 writeInPieces(wire, concat(dotStuffed(message), ".\r\n".getBytes(StandardCharsets.US_ASCII)), new Random(maxWrite), maxWrite);
                 String reply = Wire.expect(wire.reply(), "250 2.0.0 OK id=");
                 assertThat(Clients.awaitOutbox(relay.outbox(), emailId(reply))).as("writes of at most %d octets", maxWrite).isEqualTo(message);
@@ -64,7 +61,7 @@ class DataFramingTest {
         byte[] message = message(new Random(2), 1 << 20);
         try (Wire wire = Wire.tls("127.0.0.1", relay.port(), relay.certificate(), 30_000)) {
             wire.login(key);
-            openData(wire);
+            wire.openData();
             wire.write(concat(dotStuffed(message), ".\r\n".getBytes(StandardCharsets.US_ASCII)));
             String reply = Wire.expect(wire.reply(), "250 2.0.0 OK id=");
             assertThat(Clients.awaitOutbox(relay.outbox(), emailId(reply))).isEqualTo(message);
@@ -78,7 +75,7 @@ class DataFramingTest {
         byte[] second = (HEADERS + "second\r\n..dot\r\n").getBytes(StandardCharsets.US_ASCII);
         try (Wire wire = Wire.tls("127.0.0.1", relay.port(), relay.certificate(), 30_000)) {
             wire.login(key);
-            openData(wire);
+            wire.openData();
             wire.write(HEADERS + "first\r\n.\r\nMAIL FROM:<hello@yourdomain.com>\r\nRCPT TO:<recipient@example.com>\r\nDATA\r\n");
             String firstReply = Wire.expect(wire.reply(), "250 2.0.0 OK id=");
             Wire.expect(wire.reply(), "250");
@@ -93,35 +90,35 @@ class DataFramingTest {
 
     @Test
     void aBareLfAmongPlainLinesGetsTheSmugglingReplyAndNothingIsRecorded() throws Exception {
-        long before = emails();
+        long before = relay.emails();
         try (Wire wire = Wire.tls("127.0.0.1", relay.port(), relay.certificate(), 30_000)) {
             wire.login(key);
-            openData(wire);
+            wire.openData();
             wire.write(HEADERS + "plain line\r\n".repeat(500) + "bare\n.\n" + "more\r\n".repeat(10) + ".\r\n");
             List<String> lines = wire.linesUntilClose(15_000);
             assertThat(lines).first().asString().startsWith("500 5.0.0 line delimiter must be CRLF");
         }
-        assertThat(emails()).isEqualTo(before);
+        assertThat(relay.emails()).isEqualTo(before);
     }
 
     /** An over-long line that starts with a dot and arrives over several TLS records. */
     @Test
     void anOverLongDotLineAcrossRecordsRefusesTheMessageOnce() throws Exception {
-        long before = emails();
+        long before = relay.emails();
         try (Wire wire = Wire.tls("127.0.0.1", relay.port(), relay.certificate(), 30_000)) {
             wire.login(key);
-            openData(wire);
+            wire.openData();
             wire.write(HEADERS + "plain\r\n");
             for (int i = 0; i < 5; i++) {
                 wire.write((i == 0 ? "." : "") + "d".repeat(4000));
             }
             wire.write("\r\nafter\r\n.\r\n");
             Wire.expect(wire.reply(), "554 5.6.0 Message refused: a line is longer than 8192 octets");
-            openData(wire);
+            wire.openData();
             wire.write(HEADERS + "fine\r\n.\r\n");
             Wire.expect(wire.reply(), "250 2.0.0 OK id=");
         }
-        assertThat(emails()).isEqualTo(before + 1);
+        assertThat(relay.emails()).isEqualTo(before + 1);
     }
 
     /** Lines of every length up to the limit, plain and with leading dots, with the odd 8-bit octet. */
@@ -179,22 +176,7 @@ class DataFramingTest {
         return all;
     }
 
-    private static void openData(Wire wire) throws IOException {
-        Wire.expect(wire.command("MAIL FROM:<hello@yourdomain.com>"), "250");
-        Wire.expect(wire.command("RCPT TO:<recipient@example.com>"), "250");
-        Wire.expect(wire.command("DATA"), "354");
-    }
-
     private static String emailId(String reply) {
         return reply.substring(reply.indexOf("id=") + 3).trim();
-    }
-
-    private long emails() throws Exception {
-        try (Connection c = relay.database().database().dataSource().getConnection();
-             Statement s = c.createStatement();
-             ResultSet r = s.executeQuery("SELECT count(*) FROM emails")) {
-            r.next();
-            return r.getLong(1);
-        }
     }
 }

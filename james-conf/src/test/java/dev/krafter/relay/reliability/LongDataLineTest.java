@@ -3,9 +3,6 @@ package dev.krafter.relay.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.List;
 
 import org.junit.jupiter.api.AfterAll;
@@ -32,13 +29,6 @@ class LongDataLineTest {
         key = relay.newKey("acme");
     }
 
-    /** MAIL, RCPT, DATA up to the 354. */
-    private static void openData(Wire wire) throws IOException {
-        Wire.expect(wire.command("MAIL FROM:<hello@yourdomain.com>"), "250");
-        Wire.expect(wire.command("RCPT TO:<recipient@example.com>"), "250");
-        Wire.expect(wire.command("DATA"), "354");
-    }
-
     @AfterAll
     void stop() throws Exception {
         if (relay != null) {
@@ -48,27 +38,27 @@ class LongDataLineTest {
 
     @Test
     void dataLineOver8192OctetsRefusesTheMessageWithOneReplyAndQueuesNothing() throws Exception {
-        long before = emails();
+        long before = relay.emails();
         try (Wire wire = Wire.tls("127.0.0.1", relay.port(), relay.certificate(), 15_000)) {
             wire.login(key);
-            openData(wire);
+            wire.openData();
             wire.write("Subject: long\r\n\r\n" + "a".repeat(8193) + "\r\nlast line\r\n.\r\nQUIT\r\n");
             List<String> lines = wire.linesUntilClose(15_000);
             assertThat(lines).hasSize(2);
             assertThat(lines.get(0)).startsWith("554 5.6.0 Message refused: a line is longer than 8192 octets");
             assertThat(lines.get(1)).startsWith("221");
         }
-        assertThat(emails()).isEqualTo(before);
+        assertThat(relay.emails()).isEqualTo(before);
     }
 
     @Test
     void theNextMessageOnTheSameConnectionIsAcceptedWhole() throws Exception {
         try (Wire wire = Wire.tls("127.0.0.1", relay.port(), relay.certificate(), 15_000)) {
             wire.login(key);
-            openData(wire);
+            wire.openData();
             wire.write("Subject: long\r\n\r\n" + "b".repeat(20_000) + "\r\n.\r\n");
             Wire.expect(wire.reply(), "554");
-            openData(wire);
+            wire.openData();
             wire.write("Subject: short\r\n\r\nfine\r\n.\r\n");
             Wire.expect(wire.reply(), "250 2.0.0 OK id=");
         }
@@ -80,15 +70,6 @@ class LongDataLineTest {
             wire.login(key);
             Wire.expect(wire.command("NOOP " + "c".repeat(9000)), "500");
             Wire.expect(wire.command("NOOP"), "250");
-        }
-    }
-
-    private long emails() throws Exception {
-        try (Connection c = relay.database().database().dataSource().getConnection();
-             Statement s = c.createStatement();
-             ResultSet r = s.executeQuery("SELECT count(*) FROM emails")) {
-            r.next();
-            return r.getLong(1);
         }
     }
 }

@@ -2,9 +2,6 @@ package dev.krafter.relay.reliability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.List;
 
 import org.junit.jupiter.api.AfterAll;
@@ -40,7 +37,7 @@ class NoOpenRelayTest {
 
     @Test
     void withoutAuthNoSenderAndNoRecipientIsAccepted() throws Exception {
-        long before = emails();
+        long before = relay.emails();
         int tried = 0;
         for (String greeting : List.of("EHLO client.example", "HELO client.example")) {
             for (String from : SENDERS) {
@@ -60,12 +57,12 @@ class NoOpenRelayTest {
             }
         }
         System.out.printf("no open relay: %d sender/recipient pairs without AUTH, 0 accepted%n", tried);
-        assertThat(emails()).isEqualTo(before);
+        assertThat(relay.emails()).isEqualTo(before);
     }
 
     @Test
     void pipelinedTransactionWithoutAuthIsRefusedEntirely() throws Exception {
-        long before = emails();
+        long before = relay.emails();
         for (String to : RECIPIENTS) {
             try (Wire wire = Wire.tls("127.0.0.1", relay.port(), relay.certificate(), 15_000)) {
                 Wire.expect(wire.reply(), "220");
@@ -76,7 +73,7 @@ class NoOpenRelayTest {
                 assertThat(lines).as(to).anyMatch(l -> l.startsWith("530 5.7.0 Authentication required"));
             }
         }
-        assertThat(emails()).isEqualTo(before);
+        assertThat(relay.emails()).isEqualTo(before);
     }
 
     @Test
@@ -87,15 +84,6 @@ class NoOpenRelayTest {
             assertThat(wire.command("AUTH PLAIN " + java.util.Base64.getEncoder().encodeToString(
                 "\0apikey\0kr_live_wrong".getBytes()))).startsWith("535");
             assertThat(wire.command("MAIL FROM:<hello@yourdomain.com>")).startsWith("530 5.7.0");
-        }
-    }
-
-    private long emails() throws Exception {
-        try (Connection c = relay.database().database().dataSource().getConnection();
-             Statement s = c.createStatement();
-             ResultSet r = s.executeQuery("SELECT count(*) FROM emails")) {
-            r.next();
-            return r.getLong(1);
         }
     }
 }

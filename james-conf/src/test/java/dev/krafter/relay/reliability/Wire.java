@@ -83,6 +83,13 @@ final class Wire implements AutoCloseable {
         expect(command("AUTH PLAIN " + token), "235");
     }
 
+    /** MAIL, RCPT, DATA up to the 354. */
+    void openData() throws IOException {
+        expect(command("MAIL FROM:<hello@yourdomain.com>"), "250");
+        expect(command("RCPT TO:<recipient@example.com>"), "250");
+        expect(command("DATA"), "354");
+    }
+
     static String expect(String reply, String code) {
         if (!reply.startsWith(code)) {
             throw new IllegalStateException("expected " + code + " but got: " + reply);

@@ -95,6 +95,18 @@ public final class RelayFixture implements AutoCloseable {
         return keys.create(account, scopes, streams, false);
     }
 
+    /** How many emails the relay has recorded, all accounts together. */
+    public long emails() {
+        try (java.sql.Connection c = database().database().dataSource().getConnection();
+             java.sql.Statement s = c.createStatement();
+             java.sql.ResultSet r = s.executeQuery("SELECT count(*) FROM emails")) {
+            r.next();
+            return r.getLong(1);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     public SmtpsClient connect() throws IOException {
         return SmtpsClient.connect(port(), certificate());
     }
