@@ -5,12 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-
-import dev.krafter.relay.server.RelayFixture;
 
 /**
  * AUTH PLAIN and LOGIN exchanges that go wrong end cleanly (two James 3.8.1
@@ -18,22 +13,7 @@ import dev.krafter.relay.server.RelayFixture;
  * a bad LOGIN username gets 501, not 451 and a disconnect. Each test connects from its own loopback
  * address so the failed-AUTH throttle of one does not touch another.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class AuthExchangeTest {
-    private RelayFixture relay;
-    private String key;
-
-    @BeforeAll
-    void start() throws Exception {
-        relay = RelayFixture.start();
-        key = relay.newKey("acme");
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        relay.close();
-    }
-
+class AuthExchangeTest extends RelayWithKey {
     private Wire open(String source) throws Exception {
         Wire wire = Wire.tls(source, relay.port(), relay.certificate(), 15_000);
         Wire.expect(wire.reply(), "220");

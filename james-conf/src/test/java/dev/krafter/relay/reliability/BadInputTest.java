@@ -15,12 +15,8 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-
-import dev.krafter.relay.server.RelayFixture;
 
 /**
  * Bad input: a generated corpus of malformed, over-long, hostile or truncated input
@@ -32,8 +28,7 @@ import dev.krafter.relay.server.RelayFixture;
  * purpose do not lock out the health check (the AUTH throttle is per address). The reply
  * transcript of every case is printed and written to {@code target/reliability/bad-input.txt}.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class BadInputTest {
+class BadInputTest extends RelayWithKey {
     static final String FROM = "hello@yourdomain.com";
     static final String MARKER = "INJECTED";
     static final int READ_TIMEOUT_MS = 15_000;
@@ -55,23 +50,14 @@ class BadInputTest {
         }
     }
 
-    private RelayFixture relay;
-    private String key;
     private final List<String> transcript = new ArrayList<>();
     private int caseNumber;
 
-    @BeforeAll
-    void start() throws Exception {
-        relay = RelayFixture.start();
-        key = relay.newKey("acme");
-    }
-
     @AfterAll
-    void stop() throws IOException {
+    void writeTranscript() throws IOException {
         Path out = Path.of("target/reliability/bad-input.txt");
         Files.createDirectories(out.getParent());
         Files.write(out, transcript, StandardCharsets.UTF_8);
-        relay.close();
     }
 
     @ParameterizedTest(name = "{0}")

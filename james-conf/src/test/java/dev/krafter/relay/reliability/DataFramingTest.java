@@ -8,13 +8,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Random;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import dev.krafter.relay.server.Clients;
-import dev.krafter.relay.server.RelayFixture;
 
 /**
  * DATA as the relay frames it: runs of plain lines in one frame, every other line through James's
@@ -22,25 +18,8 @@ import dev.krafter.relay.server.RelayFixture;
  * and TLS records cut it, and the lines James guards (a leading dot, the final dot, a bare LF, an
  * over-long line) keep their replies.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class DataFramingTest {
+class DataFramingTest extends RelayWithKey {
     private static final String HEADERS = "From: hello@yourdomain.com\r\nTo: recipient@example.com\r\nSubject: framing\r\n\r\n";
-
-    private RelayFixture relay;
-    private String key;
-
-    @BeforeAll
-    void start() throws Exception {
-        relay = RelayFixture.start();
-        key = relay.newKey("acme");
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        if (relay != null) {
-            relay.close();
-        }
-    }
 
     @Test
     void everyOctetArrivesHoweverTheWritesCutTheMessage() throws Exception {

@@ -5,12 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-
-import dev.krafter.relay.server.RelayFixture;
 
 /**
  * A James 3.8.1 defect the relay fixes (docs/reliability.md, "Defects found"): a DATA line
@@ -18,24 +13,7 @@ import dev.krafter.relay.server.RelayFixture;
  * line. Now the message gets one reply, {@code 554 5.6.0}, and nothing is recorded; a command line
  * over the limit still gets James's 500 and the session goes on.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class LongDataLineTest {
-    private RelayFixture relay;
-    private String key;
-
-    @BeforeAll
-    void start() throws Exception {
-        relay = RelayFixture.start();
-        key = relay.newKey("acme");
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        if (relay != null) {
-            relay.close();
-        }
-    }
-
+class LongDataLineTest extends RelayWithKey {
     @Test
     void dataLineOver8192OctetsRefusesTheMessageWithOneReplyAndQueuesNothing() throws Exception {
         long before = relay.emails();
