@@ -97,11 +97,8 @@ public final class RelayFixture implements AutoCloseable {
 
     /** How many emails the relay has recorded, all accounts together. */
     public long emails() {
-        try (java.sql.Connection c = database().database().dataSource().getConnection();
-             java.sql.Statement s = c.createStatement();
-             java.sql.ResultSet r = s.executeQuery("SELECT count(*) FROM emails")) {
-            r.next();
-            return r.getLong(1);
+        try {
+            return QueueTables.records(database().database().dataSource());
         } catch (java.sql.SQLException e) {
             throw new IllegalStateException(e);
         }
