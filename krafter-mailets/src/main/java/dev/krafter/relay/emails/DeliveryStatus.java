@@ -18,7 +18,7 @@ public enum DeliveryStatus {
         return column;
     }
 
-    static Optional<DeliveryStatus> fromColumn(String value) {
+    public static Optional<DeliveryStatus> fromColumn(String value) {
         for (DeliveryStatus status : values()) {
             if (status.column.equals(value)) {
                 return Optional.of(status);

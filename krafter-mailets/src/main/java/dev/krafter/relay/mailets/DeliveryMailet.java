@@ -36,6 +36,7 @@ import dev.krafter.relay.emails.DeliveryStatus;
 import dev.krafter.relay.ses.OutboundEmail;
 import dev.krafter.relay.ses.RetrySchedule;
 import dev.krafter.relay.memory.ByteBudget;
+import dev.krafter.relay.queue.PostgresMailQueue;
 import dev.krafter.relay.ses.SesOutcome;
 
 /**
@@ -144,7 +145,7 @@ public abstract class DeliveryMailet extends GenericMailet {
 
         Optional<DeliveryStatus> status;
         try {
-            status = records.status(id);
+            status = leasedStatus(mail).or(() -> records.status(id));
         } catch (StoreException e) {
             LOGGER.warn("email {}: record unreadable ({}); the mail stays queued and is tried again shortly", id, e.getMessage());
             DeliveryOutcome.unfinished(mail);
@@ -158,8 +159,8 @@ public abstract class DeliveryMailet extends GenericMailet {
             return;
         }
         if (status.isEmpty()) {
-            // The SMTP hook commits the record before the enqueue, so this should not happen; if the
-            // record is gone (deleted by hand, another database), retrying gives an operator time to
+            // The record and its queue row are committed by one statement, so this should not happen; if
+            // the record is gone (deleted by hand, another database), retrying gives an operator time to
             // look, and after the retries the copy is dropped (logged) rather than sent unrecorded.
             retry(mail, delivery, processor, "no email record (not committed yet?)", null);
             return;
@@ -183,6 +184,17 @@ public abstract class DeliveryMailet extends GenericMailet {
         } else if (outcome instanceof SesOutcome.Retry retry) {
             retry(mail, delivery, processor, retry.reason(), sent.elapsed());
         }
+    }
+
+    /**
+     * The record's status as the queue's lease read it, a moment ago and under the lease, which keeps
+     * any other consumer off this mail; removed, so that a retry's next lease reads it afresh.
+     */
+    private static Optional<DeliveryStatus> leasedStatus(Mail mail) {
+        Optional<DeliveryStatus> status = KrafterMail.string(mail, PostgresMailQueue.RECORD_STATUS)
+            .flatMap(DeliveryStatus::fromColumn);
+        mail.removeAttribute(PostgresMailQueue.RECORD_STATUS);
+        return status;
     }
 
     private static String outcomeName(SesOutcome outcome) {

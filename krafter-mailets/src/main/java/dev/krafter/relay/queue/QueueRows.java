@@ -16,6 +16,8 @@ import java.util.UUID;
 import javax.mail.MessagingException;
 import javax.sql.DataSource;
 
+import org.apache.mailet.Attribute;
+import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.postgresql.PGStatement;
 
@@ -51,7 +53,8 @@ final class QueueRows {
                  LIMIT ?
                  FOR UPDATE SKIP LOCKED))
         RETURNING q.id, q.mail_name, q.email_id, q.sender, q.recipients, q.mail::text,
-                  CASE WHEN q.size_bytes <= ? THEN q.message END, q.next_attempt, q.size_bytes""";
+                  CASE WHEN q.size_bytes <= ? THEN q.message END, q.next_attempt, q.size_bytes,
+                  (SELECT e.status FROM emails e WHERE e.id = q.email_id)""";
     /** Messages up to this size come with their lease; larger ones are read one by one by their delivery thread. */
     static final int INLINE_MESSAGE_BYTES = 128 * 1024;
     private static final String MESSAGE = "SELECT message FROM mail_queue WHERE id = ? AND lease_owner = ?";
@@ -62,16 +65,23 @@ final class QueueRows {
           FROM mail_queue WHERE queue_name = ? AND id > ? ORDER BY id LIMIT ?""";
     private static final String NOT_LEASED = " AND (lease_until IS NULL OR lease_until < now())";
 
-    /** A leased or browsed row; {@code message} is null when the lease left a large message in the table. */
+    /**
+     * A leased or browsed row; {@code message} is null when the lease left a large message in the table.
+     * {@code recordStatus} is the email record's status as the lease read it (empty when browsed, or
+     * when the row has no record).
+     */
     record Row(long id, String name, String sender, String[] recipients, String json, byte[] message,
-               Optional<UUID> emailId, Instant nextAttempt, long size) {
+               Optional<UUID> emailId, Instant nextAttempt, long size, Optional<String> recordStatus) {
         /** Decoded by the caller: a delivery thread, so that the one consumer thread only leases. */
         Mail mail() throws MessagingException {
             return mail(message);
         }
 
         Mail mail(byte[] message) throws MessagingException {
-            return MailCodec.decode("mail_queue:" + id, name, sender, recipients, json, message);
+            Mail mail = MailCodec.decode("mail_queue:" + id, name, sender, recipients, json, message);
+            recordStatus.ifPresent(status -> mail.setAttribute(
+                new Attribute(PostgresMailQueue.RECORD_STATUS, AttributeValue.of(status))));
+            return mail;
         }
     }
 
@@ -168,7 +178,7 @@ final class QueueRows {
             List<Row> rows = new ArrayList<>();
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
-                    rows.add(row(rs));
+                    rows.add(row(rs, true));
                 }
             }
             // RETURNING gives no order: hand them out in queue order.
@@ -257,7 +267,7 @@ final class QueueRows {
             List<Row> rows = new ArrayList<>();
             try (ResultSet rs = s.executeQuery()) {
                 while (rs.next()) {
-                    rows.add(row(rs));
+                    rows.add(row(rs, false));
                 }
             }
             return rows;
@@ -311,12 +321,13 @@ final class QueueRows {
         }
     }
 
-    private static Row row(ResultSet rs) throws SQLException {
+    private static Row row(ResultSet rs, boolean leased) throws SQLException {
         long id = rs.getLong(1);
         Array recipients = rs.getArray(5);
         Timestamp next = rs.getTimestamp(8);
         return new Row(id, rs.getString(2), rs.getString(4), (String[]) recipients.getArray(), rs.getString(6), rs.getBytes(7),
-            Optional.ofNullable(rs.getObject(3, UUID.class)), next.toInstant(), rs.getLong(9));
+            Optional.ofNullable(rs.getObject(3, UUID.class)), next.toInstant(), rs.getLong(9),
+            leased ? Optional.ofNullable(rs.getString(10)) : Optional.empty());
     }
 
     /** A negative delay is no delay; a delay past what PostgreSQL's intervals hold is the far future. */

@@ -91,6 +91,33 @@ class PostgresMailQueueTest {
     }
 
     @Test
+    void aLeasedMailCarriesItsRecordsStatusAsTheLeaseReadIt() throws Exception {
+        dev.krafter.relay.emails.EmailRows records = new dev.krafter.relay.emails.EmailRows(db.database().dataSource());
+        UUID queued = records.insertQueued("transactional");
+        UUID sent = records.insertQueued("transactional");
+        try (PostgresMailQueueFactory node = node("status-" + UUID.randomUUID(), QueueCompletion.NONE);
+             TestSpool spool = new TestSpool(db)) {
+            PostgresMailQueue queue = node.spool();
+            queue.enQueue(mail("queued"));
+            queue.enQueue(mail("sent"));
+            queue.enQueue(mail("no-record"));
+            spool.execute("UPDATE mail_queue SET email_id = '" + queued + "' WHERE mail_name = 'queued'");
+            spool.execute("UPDATE mail_queue SET email_id = '" + sent + "' WHERE mail_name = 'sent'");
+            spool.execute("UPDATE emails SET status = 'sent' WHERE id = '" + sent + "'");
+
+            List<MailQueueItem> items = Flux.from(queue.deQueue()).take(3).collectList().block(Duration.ofSeconds(10));
+            java.util.Map<String, Optional<Object>> statuses = new java.util.HashMap<>();
+            for (MailQueueItem item : items) {
+                Mail mail = item.getMail();
+                statuses.put(mail.getName(), mail.getAttribute(PostgresMailQueue.RECORD_STATUS).map(a -> a.getValue().value()));
+                item.done(MailQueueItem.CompletionStatus.SUCCESS);
+            }
+            assertThat(statuses).containsEntry("queued", Optional.of("queued")).containsEntry("sent", Optional.of("sent"))
+                .containsEntry("no-record", Optional.empty());
+        }
+    }
+
+    @Test
     void aLeaseTakesNoMoreRowsThanAskedAndLeavesLargeMessagesForTheirDeliveryThread() throws Exception {
         byte[] large = "x".repeat(QueueRows.INLINE_MESSAGE_BYTES + 1).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         try (PostgresMailQueueFactory node = node("batch-" + UUID.randomUUID(), QueueCompletion.NONE)) {
