@@ -79,6 +79,8 @@ final class QueueRows {
 
         Mail mail(byte[] message) throws MessagingException {
             Mail mail = MailCodec.decode("mail_queue:" + id, name, sender, recipients, json, message);
+            // Only this lease's reading: a mail put back before its delivery read the attribute keeps it in its row.
+            mail.removeAttribute(PostgresMailQueue.RECORD_STATUS);
             recordStatus.ifPresent(status -> mail.setAttribute(
                 new Attribute(PostgresMailQueue.RECORD_STATUS, AttributeValue.of(status))));
             return mail;

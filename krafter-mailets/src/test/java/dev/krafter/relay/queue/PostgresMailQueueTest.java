@@ -100,7 +100,9 @@ class PostgresMailQueueTest {
             PostgresMailQueue queue = node.spool();
             queue.enQueue(mail("queued"));
             queue.enQueue(mail("sent"));
-            queue.enQueue(mail("no-record"));
+            Mail stale = mail("no-record");  // as if put back with an earlier lease's reading
+            stale.setAttribute(new Attribute(PostgresMailQueue.RECORD_STATUS, AttributeValue.of("queued")));
+            queue.enQueue(stale);
             spool.execute("UPDATE mail_queue SET email_id = '" + queued + "' WHERE mail_name = 'queued'");
             spool.execute("UPDATE mail_queue SET email_id = '" + sent + "' WHERE mail_name = 'sent'");
             spool.execute("UPDATE emails SET status = 'sent' WHERE id = '" + sent + "'");
