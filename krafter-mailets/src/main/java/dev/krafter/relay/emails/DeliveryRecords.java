@@ -12,6 +12,8 @@ import java.util.UUID;
 import javax.inject.Inject;
 import javax.sql.DataSource;
 
+import org.apache.mailet.AttributeName;
+
 import dev.krafter.relay.queue.QueueCompletion;
 
 import dev.krafter.relay.db.StoreException;
@@ -76,6 +78,11 @@ public class DeliveryRecords {
     /** @return whether a record was updated (false: no such record, or it is already sent) */
     public boolean markFailed(UUID emailId, String error) {
         return update(MARK_FAILED, truncate(error), emailId, "mark failed");
+    }
+
+    /** {@link #status} as the queue's lease reads it with each row, carried on the dequeued mail as {@code attribute}. */
+    public static QueueCompletion.LeaseReading statusReading(AttributeName attribute) {
+        return new QueueCompletion.LeaseReading("(SELECT e.status FROM emails e WHERE e.id = q.email_id)", attribute);
     }
 
     /** {@link #markSent} as a statement for the queue to run with the removal of the mail's row. */

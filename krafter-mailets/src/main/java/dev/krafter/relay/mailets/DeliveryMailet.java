@@ -36,7 +36,6 @@ import dev.krafter.relay.emails.DeliveryStatus;
 import dev.krafter.relay.ses.OutboundEmail;
 import dev.krafter.relay.ses.RetrySchedule;
 import dev.krafter.relay.memory.ByteBudget;
-import dev.krafter.relay.queue.PostgresMailQueue;
 import dev.krafter.relay.ses.SesOutcome;
 
 /**
@@ -191,9 +190,9 @@ public abstract class DeliveryMailet extends GenericMailet {
      * any other consumer off this mail; removed, so that a retry's next lease reads it afresh.
      */
     private static Optional<DeliveryStatus> leasedStatus(Mail mail) {
-        Optional<DeliveryStatus> status = KrafterMail.string(mail, PostgresMailQueue.RECORD_STATUS)
+        Optional<DeliveryStatus> status = KrafterMail.string(mail, DeliveryOutcome.RECORD_STATUS)
             .flatMap(DeliveryStatus::fromColumn);
-        mail.removeAttribute(PostgresMailQueue.RECORD_STATUS);
+        mail.removeAttribute(DeliveryOutcome.RECORD_STATUS);
         return status;
     }
 

@@ -24,6 +24,12 @@ public final class DeliveryOutcome implements QueueCompletion {
     static final AttributeName OUTCOME = AttributeName.of("krafter.outcome");
     static final AttributeName SES_MESSAGE_ID = AttributeName.of("krafter.sesMessageId");
     static final AttributeName REASON = AttributeName.of("krafter.outcomeReason");
+    /**
+     * On a dequeued mail: its email record's status ({@code queued}, {@code sent}, {@code failed}) as
+     * the lease that handed it out read it, so that the delivery need not read it again. Absent when
+     * the mail has no record. Whoever reads it removes it.
+     */
+    static final AttributeName RECORD_STATUS = AttributeName.of("krafter.queue.record-status");
 
     private static final Logger LOGGER = LoggerFactory.getLogger(DeliveryOutcome.class);
     private static final String SENT = "sent";
@@ -50,6 +56,11 @@ public final class DeliveryOutcome implements QueueCompletion {
      */
     public static void unfinished(Mail mail) {
         mail.setAttribute(new Attribute(OUTCOME, AttributeValue.of(UNFINISHED)));
+    }
+
+    @Override
+    public Optional<LeaseReading> leaseReading() {
+        return Optional.of(DeliveryRecords.statusReading(RECORD_STATUS));
     }
 
     @Override

@@ -21,7 +21,6 @@ import javax.mail.MessagingException;
 import org.apache.james.queue.api.MailQueueItemDecoratorFactory;
 import org.apache.james.queue.api.MailQueueName;
 import org.apache.james.queue.api.ManageableMailQueue;
-import org.apache.mailet.AttributeName;
 import org.apache.mailet.Mail;
 import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
@@ -53,13 +52,6 @@ import reactor.core.scheduler.Schedulers;
  * </ul>
  */
 public final class PostgresMailQueue implements ManageableMailQueue {
-    /**
-     * On a dequeued mail: the status of its email record ({@code queued}, {@code sent}, {@code failed}),
-     * read by the lease that handed the mail out, so that the delivery need not read it again. Absent
-     * when the mail has no record. Only the latest lease's reading: whoever reads it removes it.
-     */
-    public static final AttributeName RECORD_STATUS = AttributeName.of("krafter.queue.record-status");
-
     private static final Logger LOGGER = LoggerFactory.getLogger(PostgresMailQueue.class);
     private static final Duration REJECTED_AGAIN_AFTER = Duration.ofSeconds(5);
     private static final int BROWSE_PAGE = 16;

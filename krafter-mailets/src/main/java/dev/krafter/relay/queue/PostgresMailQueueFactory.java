@@ -42,7 +42,7 @@ public final class PostgresMailQueueFactory implements MailQueueFactory<Postgres
     public PostgresMailQueueFactory(DataSource dataSource, DirectConnections directConnections,
                                     QueueSettings settings, QueueCompletion completion,
                                     MailQueueItemDecoratorFactory decorators) {
-        this.rows = new QueueRows(dataSource);
+        this.rows = new QueueRows(dataSource, completion.leaseReading());
         this.settings = settings;
         this.completion = completion;
         this.decorators = decorators;

@@ -17,6 +17,7 @@ import javax.mail.MessagingException;
 import javax.sql.DataSource;
 
 import org.apache.mailet.Attribute;
+import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.postgresql.PGStatement;
@@ -45,7 +46,7 @@ final class QueueRows {
      * A message larger than the inline limit is not returned here but read by the delivery thread
      * ({@link #message}), so a lease's result stays small whatever the messages' sizes.
      */
-    private static final String LEASE = """
+    private static final String LEASE_BEFORE_READING = """
         UPDATE mail_queue q SET lease_owner = ?, lease_until = now() + ? * interval '1 millisecond', deliveries = deliveries + 1
          WHERE q.id = ANY (ARRAY(SELECT id FROM mail_queue
                  WHERE queue_name = ? AND next_attempt <= now() AND (lease_until IS NULL OR lease_until < now())
@@ -53,8 +54,7 @@ final class QueueRows {
                  LIMIT ?
                  FOR UPDATE SKIP LOCKED))
         RETURNING q.id, q.mail_name, q.email_id, q.sender, q.recipients, q.mail::text,
-                  CASE WHEN q.size_bytes <= ? THEN q.message END, q.next_attempt, q.size_bytes,
-                  (SELECT e.status FROM emails e WHERE e.id = q.email_id)""";
+                  CASE WHEN q.size_bytes <= ? THEN q.message END, q.next_attempt, q.size_bytes, """;
     /** Messages up to this size come with their lease; larger ones are read one by one by their delivery thread. */
     static final int INLINE_MESSAGE_BYTES = 128 * 1024;
     private static final String MESSAGE = "SELECT message FROM mail_queue WHERE id = ? AND lease_owner = ?";
@@ -65,13 +65,16 @@ final class QueueRows {
           FROM mail_queue WHERE queue_name = ? AND id > ? ORDER BY id LIMIT ?""";
     private static final String NOT_LEASED = " AND (lease_until IS NULL OR lease_until < now())";
 
+    /** What a lease read for one row ({@link QueueCompletion#leaseReading}); the value empty when it read NULL. */
+    record Reading(AttributeName attribute, Optional<String> value) {
+    }
+
     /**
      * A leased or browsed row; {@code message} is null when the lease left a large message in the table.
-     * {@code recordStatus} is the email record's status as the lease read it (empty when browsed, or
-     * when the row has no record).
+     * {@code reading} is what the lease read with it (empty when browsed, or when nothing is read).
      */
     record Row(long id, String name, String sender, String[] recipients, String json, byte[] message,
-               Optional<UUID> emailId, Instant nextAttempt, long size, Optional<String> recordStatus) {
+               Optional<UUID> emailId, Instant nextAttempt, long size, Optional<Reading> reading) {
         /** Decoded by the caller: a delivery thread, so that the one consumer thread only leases. */
         Mail mail() throws MessagingException {
             return mail(message);
@@ -79,18 +82,23 @@ final class QueueRows {
 
         Mail mail(byte[] message) throws MessagingException {
             Mail mail = MailCodec.decode("mail_queue:" + id, name, sender, recipients, json, message);
-            // Only this lease's reading: a mail put back before its delivery read the attribute keeps it in its row.
-            mail.removeAttribute(PostgresMailQueue.RECORD_STATUS);
-            recordStatus.ifPresent(status -> mail.setAttribute(
-                new Attribute(PostgresMailQueue.RECORD_STATUS, AttributeValue.of(status))));
+            reading.ifPresent(read -> {
+                // Only this lease's value: a mail put back before its processing read the attribute keeps it in its row.
+                mail.removeAttribute(read.attribute());
+                read.value().ifPresent(value -> mail.setAttribute(new Attribute(read.attribute(), AttributeValue.of(value))));
+            });
             return mail;
         }
     }
 
     private final DataSource dataSource;
+    private final Optional<AttributeName> readAs;
+    private final String leaseSql;
 
-    QueueRows(DataSource dataSource) {
+    QueueRows(DataSource dataSource, Optional<QueueCompletion.LeaseReading> reading) {
         this.dataSource = dataSource;
+        this.readAs = reading.map(QueueCompletion.LeaseReading::attribute);
+        this.leaseSql = LEASE_BEFORE_READING + reading.map(QueueCompletion.LeaseReading::expression).orElse("NULL::text");
     }
 
     DataSource dataSource() {
@@ -169,7 +177,7 @@ final class QueueRows {
 
     /** Leases up to {@code limit} ready rows for {@code owner}, on the consumer's own connection (see {@link #softConnection}). */
     List<Row> lease(Connection c, String queue, String owner, Duration lease, int limit) throws SQLException {
-        try (PreparedStatement s = c.prepareStatement(LEASE)) {
+        try (PreparedStatement s = c.prepareStatement(leaseSql)) {
             // Binary results from the first execution: the message column arrives as its bytes, not as hex text.
             s.unwrap(PGStatement.class).setPrepareThreshold(-1);
             s.setString(1, owner);
@@ -323,13 +331,14 @@ final class QueueRows {
         }
     }
 
-    private static Row row(ResultSet rs, boolean leased) throws SQLException {
+    private Row row(ResultSet rs, boolean leased) throws SQLException {
         long id = rs.getLong(1);
         Array recipients = rs.getArray(5);
         Timestamp next = rs.getTimestamp(8);
+        Optional<String> read = leased ? Optional.ofNullable(rs.getString(10)) : Optional.empty();
         return new Row(id, rs.getString(2), rs.getString(4), (String[]) recipients.getArray(), rs.getString(6), rs.getBytes(7),
             Optional.ofNullable(rs.getObject(3, UUID.class)), next.toInstant(), rs.getLong(9),
-            leased ? Optional.ofNullable(rs.getString(10)) : Optional.empty());
+            leased ? readAs.map(attribute -> new Reading(attribute, read)) : Optional.empty());
     }
 
     /** A negative delay is no delay; a delay past what PostgreSQL's intervals hold is the far future. */

@@ -38,7 +38,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-import dev.krafter.relay.queue.PostgresMailQueue;
 import dev.krafter.relay.events.TestEvents;
 import dev.krafter.relay.db.Database;
 import dev.krafter.relay.db.DatabaseSettings;
@@ -269,16 +268,16 @@ class SesSendTest {
         UUID id = rows.insertQueued("transactional");
         MailImpl leasedAsSent = mail(id, "transactional", false, HEAD_WITHOUT_KRAFTER + BODY);
         // The lease's reading, not the table's (queued), decides: no second read before the send.
-        leasedAsSent.setAttribute(new Attribute(PostgresMailQueue.RECORD_STATUS, AttributeValue.of("sent")));
+        leasedAsSent.setAttribute(new Attribute(DeliveryOutcome.RECORD_STATUS, AttributeValue.of("sent")));
 
         QueueDone.serviceAndComplete(db.database().dataSource(), sesSend(new Properties()), leasedAsSent);
 
         ses.verify(0, postRequestedFor(urlEqualTo(SEND_EMAIL)));
         assertThat(leasedAsSent.getState()).isEqualTo(Mail.GHOST);
-        assertThat(leasedAsSent.getAttribute(PostgresMailQueue.RECORD_STATUS)).isEmpty();
+        assertThat(leasedAsSent.getAttribute(DeliveryOutcome.RECORD_STATUS)).isEmpty();
 
         MailImpl leasedAsQueued = mail(id, "transactional", false, HEAD_WITHOUT_KRAFTER + BODY);
-        leasedAsQueued.setAttribute(new Attribute(PostgresMailQueue.RECORD_STATUS, AttributeValue.of("queued")));
+        leasedAsQueued.setAttribute(new Attribute(DeliveryOutcome.RECORD_STATUS, AttributeValue.of("queued")));
         QueueDone.serviceAndComplete(db.database().dataSource(), sesSend(new Properties()), leasedAsQueued);
         ses.verify(1, postRequestedFor(urlEqualTo(SEND_EMAIL)));
         assertThat(rows.read(id).status()).isEqualTo("sent");

@@ -95,13 +95,25 @@ class PostgresMailQueueTest {
         dev.krafter.relay.emails.EmailRows records = new dev.krafter.relay.emails.EmailRows(db.database().dataSource());
         UUID queued = records.insertQueued("transactional");
         UUID sent = records.insertQueued("transactional");
-        try (PostgresMailQueueFactory node = node("status-" + UUID.randomUUID(), QueueCompletion.NONE);
+        AttributeName status = AttributeName.of("test.record-status");
+        QueueCompletion readingStatus = new QueueCompletion() {
+            @Override
+            public Optional<Statement> statement(Mail mail, Optional<UUID> emailId) {
+                return Optional.empty();
+            }
+
+            @Override
+            public Optional<LeaseReading> leaseReading() {
+                return Optional.of(dev.krafter.relay.emails.DeliveryRecords.statusReading(status));
+            }
+        };
+        try (PostgresMailQueueFactory node = node("status-" + UUID.randomUUID(), readingStatus);
              TestSpool spool = new TestSpool(db)) {
             PostgresMailQueue queue = node.spool();
             queue.enQueue(mail("queued"));
             queue.enQueue(mail("sent"));
             Mail stale = mail("no-record");  // as if put back with an earlier lease's reading
-            stale.setAttribute(new Attribute(PostgresMailQueue.RECORD_STATUS, AttributeValue.of("queued")));
+            stale.setAttribute(new Attribute(status, AttributeValue.of("queued")));
             queue.enQueue(stale);
             spool.execute("UPDATE mail_queue SET email_id = '" + queued + "' WHERE mail_name = 'queued'");
             spool.execute("UPDATE mail_queue SET email_id = '" + sent + "' WHERE mail_name = 'sent'");
@@ -111,7 +123,7 @@ class PostgresMailQueueTest {
             java.util.Map<String, Optional<Object>> statuses = new java.util.HashMap<>();
             for (MailQueueItem item : items) {
                 Mail mail = item.getMail();
-                statuses.put(mail.getName(), mail.getAttribute(PostgresMailQueue.RECORD_STATUS).map(a -> a.getValue().value()));
+                statuses.put(mail.getName(), mail.getAttribute(status).map(a -> a.getValue().value()));
                 item.done(MailQueueItem.CompletionStatus.SUCCESS);
             }
             assertThat(statuses).containsEntry("queued", Optional.of("queued")).containsEntry("sent", Optional.of("sent"))
