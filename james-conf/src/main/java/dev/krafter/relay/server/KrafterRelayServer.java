@@ -25,6 +25,7 @@ import com.google.inject.Scopes;
 
 import dev.krafter.relay.db.Database;
 import dev.krafter.relay.mailets.DeliveryOutcome;
+import dev.krafter.relay.memory.RestingMemory;
 import dev.krafter.relay.queue.PostgresMailQueueFactory;
 import dev.krafter.relay.queue.QueueGauges;
 import dev.krafter.relay.server.startup.LegacyQueueStore;
@@ -47,9 +48,10 @@ public final class KrafterRelayServer implements AutoCloseable {
     private final KrafterModule krafter;
     private final AdminSettings admin;
     private final Optional<TlsCertificateWatcher> tlsWatcher;
+    private final Optional<RestingMemory> restingMemory;
 
     private KrafterRelayServer(GuiceJamesServer james, Database database, PostgresMailQueueFactory queues,
-                               KrafterModule krafter, RelaySettings settings, AdminSettings admin) {
+                               KrafterModule krafter, RelaySettings settings, AdminSettings admin, boolean restWhenIdle) {
         this.james = james;
         this.database = database;
         this.queues = queues;
@@ -59,6 +61,7 @@ public final class KrafterRelayServer implements AutoCloseable {
         TlsReloadProbe tls = james.getProbe(TlsReloadProbe.class);
         this.tlsWatcher = interval.isZero() || interval.isNegative() ? Optional.empty()
             : Optional.of(new TlsCertificateWatcher(settings.tlsCert(), settings.tlsKey(), interval, tls::reloadCertificates));
+        this.restingMemory = restWhenIdle ? Optional.of(RestingMemory.start()) : Optional.empty();
     }
 
     /**
@@ -69,6 +72,7 @@ public final class KrafterRelayServer implements AutoCloseable {
     public static KrafterRelayServer start(RelaySettings settings) throws Exception {
         settings.systemProperties().forEach(System::setProperty);
         AdminSettings admin = AdminSettings.fromEnvironment(settings.environment());
+        boolean restWhenIdle = settings.returnMemoryWhenIdle();
         admin.systemProperties().forEach(System::setProperty);
         // A start-up error is the caller's to report (the CLI prints it and exits 1); James would System.exit.
         System.setProperty("james.exit.on.startup.error", System.getProperty("james.exit.on.startup.error", "false"));
@@ -119,7 +123,7 @@ public final class KrafterRelayServer implements AutoCloseable {
                 }
                 throw e;
             }
-            return new KrafterRelayServer(james, database, queues, krafter, settings, admin);
+            return new KrafterRelayServer(james, database, queues, krafter, settings, admin, restWhenIdle);
         } catch (Exception e) {
             if (queues != null) {
                 queues.close();
@@ -162,6 +166,7 @@ public final class KrafterRelayServer implements AutoCloseable {
     @Override
     public void close() {
         tlsWatcher.ifPresent(TlsCertificateWatcher::close);
+        restingMemory.ifPresent(RestingMemory::close);
         try {
             james.stop();
         } finally {

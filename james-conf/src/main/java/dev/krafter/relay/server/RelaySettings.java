@@ -133,9 +133,18 @@ public record RelaySettings(Path home, Path confDir, String smtpBindAddress, int
      * v2, from HAProxy's send-proxy), and the client address in it is the one AUTH throttling sees.
      */
     public static boolean proxyProtocol(Map<String, String> env) {
-        String value = optional(env, "KRAFTER_PROXY_PROTOCOL").orElse("false").trim();
+        return flag(env, "KRAFTER_PROXY_PROTOCOL", false);
+    }
+
+    /** Whether an idle relay gives memory back to the system (KRAFTER_RETURN_MEMORY_WHEN_IDLE, true; see RestingMemory). */
+    public boolean returnMemoryWhenIdle() {
+        return flag(environment, "KRAFTER_RETURN_MEMORY_WHEN_IDLE", true);
+    }
+
+    private static boolean flag(Map<String, String> env, String name, boolean fallback) {
+        String value = optional(env, name).orElse(String.valueOf(fallback)).trim();
         if (!value.equalsIgnoreCase("true") && !value.equalsIgnoreCase("false")) {
-            throw new IllegalArgumentException("KRAFTER_PROXY_PROTOCOL must be true or false, not \"" + value + "\"");
+            throw new IllegalArgumentException(name + " must be true or false, not \"" + value + "\"");
         }
         return Boolean.parseBoolean(value);
     }

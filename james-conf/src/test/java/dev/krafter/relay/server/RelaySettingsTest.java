@@ -8,7 +8,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
-/** KRAFTER_PROXY_PROTOCOL → the ${sys:krafter.smtp.*} values smtpserver.xml reads. */
+/** KRAFTER_PROXY_PROTOCOL → the ${sys:krafter.smtp.*} values smtpserver.xml reads; the other true/false settings. */
 class RelaySettingsTest {
     private static Map<String, String> env(String... pairs) {
         Map<String, String> env = new HashMap<>(Map.of("KRAFTER_DB_URL", "jdbc:postgresql://127.0.0.1:5432/krafter"));
@@ -38,5 +38,14 @@ class RelaySettingsTest {
         assertThatThrownBy(() -> RelaySettings.fromEnvironment(env("KRAFTER_PROXY_PROTOCOL", "yes")))
             .isInstanceOf(IllegalArgumentException.class)
             .hasMessage("KRAFTER_PROXY_PROTOCOL must be true or false, not \"yes\"");
+    }
+
+    @Test
+    void anIdleRelayGivesMemoryBackUnlessTurnedOff() {
+        assertThat(RelaySettings.fromEnvironment(env()).returnMemoryWhenIdle()).isTrue();
+        assertThat(RelaySettings.fromEnvironment(env("KRAFTER_RETURN_MEMORY_WHEN_IDLE", "false")).returnMemoryWhenIdle()).isFalse();
+        assertThatThrownBy(() -> RelaySettings.fromEnvironment(env("KRAFTER_RETURN_MEMORY_WHEN_IDLE", "off")).returnMemoryWhenIdle())
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessage("KRAFTER_RETURN_MEMORY_WHEN_IDLE must be true or false, not \"off\"");
     }
 }
