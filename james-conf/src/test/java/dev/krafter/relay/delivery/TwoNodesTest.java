@@ -97,7 +97,7 @@ class TwoNodesTest {
                         } catch (AssertionError e) {
                             String log = b.log();
                             throw new AssertionError(e.getMessage() + "; node B's log ends:\n"
-                                + log.substring(Math.max(0, log.length() - 6000)), e);
+                                + log.substring(Math.max(0, log.length() - 6000)) + "\n" + stateOfTheStall(db, b), e);
                         }
                         Instant allDelivered = calls.stream().filter(SesStandIn.Call::accepted).map(SesStandIn.Call::at)
                             .max(Instant::compareTo).orElseThrow();
@@ -154,6 +154,47 @@ class TwoNodesTest {
     private static Map<String, Long> delivered(List<SesStandIn.Call> calls) {
         return calls.stream().filter(SesStandIn.Call::accepted)
             .collect(Collectors.groupingBy(SesStandIn.Call::emailId, Collectors.counting()));
+    }
+
+    /**
+     * What a stalled delivery leaves to look at: the queue rows by owner and readiness, the database's
+     * sessions and what they wait on, and node B's threads.
+     */
+    private static String stateOfTheStall(DataSource db, RelayProcess b) {
+        StringBuilder state = new StringBuilder();
+        try (Connection c = db.getConnection()) {
+            state.append(rows(c, "queue rows (owner, leased, ready, count)", """
+                SELECT coalesce(lease_owner, '-'), lease_until > now(), next_attempt <= now(), count(*)
+                  FROM mail_queue GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"""));
+            state.append(rows(c, "sessions (application, state, wait, query)", """
+                SELECT application_name, state, coalesce(wait_event_type || ':' || wait_event, '-'), left(query, 120)
+                  FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"""));
+        } catch (Exception e) {
+            state.append("database state unreadable: ").append(e).append('\n');
+        }
+        try {
+            Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                String.valueOf(b.pid()), "Thread.print").redirectErrorStream(true).start();
+            String threads = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            state.append("node B's threads:\n").append(threads, 0, Math.min(threads.length(), 20_000));
+        } catch (Exception e) {
+            state.append("node B's threads unreadable: ").append(e).append('\n');
+        }
+        return state.toString();
+    }
+
+    private static String rows(Connection c, String title, String sql) throws Exception {
+        StringBuilder out = new StringBuilder(title).append(":\n");
+        try (PreparedStatement s = c.prepareStatement(sql); ResultSet rs = s.executeQuery()) {
+            int columns = rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+                for (int i = 1; i <= columns; i++) {
+                    out.append(i == 1 ? "  " : " | ").append(rs.getString(i));
+                }
+                out.append('\n');
+            }
+        }
+        return out.toString();
     }
 
     /** Email id → lease end of the rows {@code node} holds on a live lease. */
