@@ -3,7 +3,6 @@ package dev.krafter.relay.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,12 +16,12 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
 import dev.krafter.relay.apikey.ApiKey;
 import dev.krafter.relay.apikey.ApiKeyStore;
+import dev.krafter.relay.server.Clients;
 import dev.krafter.relay.server.RelayHome;
 import dev.krafter.relay.server.RelayProcess;
 import dev.krafter.relay.server.SmtpsClient;
@@ -108,18 +107,9 @@ class IdleMemoryTest {
 
     private static void awaitDelivered(Path outbox, int count) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-        while (emlFiles(outbox) < count) {
+        while (Clients.outboxMessages(outbox) < count) {
             assertThat(System.nanoTime()).as("all %d delivered to the outbox", count).isLessThan(deadline);
             Thread.sleep(250);
-        }
-    }
-
-    private static long emlFiles(Path outbox) throws java.io.IOException {
-        if (!Files.isDirectory(outbox)) {
-            return 0;
-        }
-        try (Stream<Path> files = Files.list(outbox)) {
-            return files.filter(p -> p.toString().endsWith(".eml")).count();
         }
     }
 }

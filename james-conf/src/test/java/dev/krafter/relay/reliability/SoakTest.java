@@ -17,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 
@@ -67,10 +66,10 @@ class SoakTest {
 
                 Path outbox = home.path().resolve("var/outbox");
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                long delivered = emlFiles(outbox);
+                long delivered = Clients.outboxMessages(outbox);
                 while (delivered < accepted.get() && System.nanoTime() < deadline) {
                     Thread.sleep(250);
-                    delivered = emlFiles(outbox);
+                    delivered = Clients.outboxMessages(outbox);
                 }
                 System.out.printf("soak: %d TLS connections (warm-up %d in %d ms, then %d in %d ms, %.0f connections/s), %d × 250,"
                         + " %d failed %s, %d delivered; relay RSS %d MB after warm-up, %d MB at the end (%+.1f%%);"
@@ -153,14 +152,5 @@ class SoakTest {
             }
         }
         return new Memory(rss, heapKb, committedKb, threads);
-    }
-
-    private static long emlFiles(Path outbox) throws IOException {
-        if (!Files.isDirectory(outbox)) {
-            return 0;
-        }
-        try (Stream<Path> files = Files.list(outbox)) {
-            return files.filter(p -> p.toString().endsWith(".eml")).count();
-        }
     }
 }

@@ -85,6 +85,16 @@ public final class Clients {
         return Files.readAllBytes(eml);
     }
 
+    /** How many messages the outbox holds ({@code .eml} files; 0 before the directory exists). */
+    public static long outboxMessages(Path outbox) throws IOException {
+        if (!Files.isDirectory(outbox)) {
+            return 0;
+        }
+        try (java.util.stream.Stream<Path> files = Files.list(outbox)) {
+            return files.filter(p -> p.toString().endsWith(".eml")).count();
+        }
+    }
+
     /** A client script shipped with the tests (src/test/clients/…). */
     public static Path script(String name) {
         return dev.krafter.relay.db.TestDatabase.repositoryRoot().resolve("james-conf/src/test/clients").resolve(name);
