@@ -32,6 +32,7 @@ import com.github.tomakehurst.wiremock.client.WireMock;
 import com.github.tomakehurst.wiremock.matching.RequestPatternBuilder;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
+import com.github.tomakehurst.wiremock.stubbing.StubMapping;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -193,14 +194,15 @@ public final class SesStandIn implements AutoCloseable {
 
     /** The first {@code failures} calls get {@code status}, later ones 200. */
     public void failFirst(int failures, int status, String type) {
-        server.resetMappings();
-        stubQuota();
         ResponseDefinitionBuilder[] answers = new ResponseDefinitionBuilder[failures + 1];
         for (int i = 0; i < failures; i++) {
             answers[i] = error(status, type, "slow down");
         }
         answers[failures] = okJson("{\"MessageId\":\"ses-after-retry\"}");
-        answerInSequence(answers);
+        replaceAnswers(() -> {
+            answerInSequence(answers);
+            server.resetScenarios();
+        });
     }
 
     /** Answers in order, one per call; the last answer repeats. */
@@ -222,9 +224,18 @@ public final class SesStandIn implements AutoCloseable {
     }
 
     private void answerOnly(ResponseDefinitionBuilder response) {
-        server.resetMappings();
+        replaceAnswers(() -> answer(response));
+    }
+
+    /**
+     * The new answers in before the old ones go: a call arriving in between gets one of them, never
+     * WireMock's 404 for "no stub", which the relay would take for a permanent SES refusal.
+     */
+    private void replaceAnswers(Runnable stubNew) {
+        List<StubMapping> old = server.getStubMappings();
         stubQuota();
-        answer(response);
+        stubNew.run();
+        old.forEach(server::removeStub);
     }
 
     private void stubQuota() {
