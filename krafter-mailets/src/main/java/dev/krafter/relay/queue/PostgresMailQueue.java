@@ -80,11 +80,13 @@ public final class PostgresMailQueue implements ManageableMailQueue {
     /** Mail handed out and not done yet, by identity: enqueueing one of these is its retry. */
     private final Map<Mail, Item> inProcess = Collections.synchronizedMap(new IdentityHashMap<>());
     private final List<Consumer> consumers = new CopyOnWriteArrayList<>();
+    private final LeaseObserver leases;
 
     PostgresMailQueue(MailQueueName name, QueueRows rows, QueueNode node, QueueWakeups wakeups, QueueSettings settings,
                       QueueCompletion completion, MailQueueItemDecoratorFactory decorators,
                       PostgresMailQueueFactory.DirectConnections connections, ByteBudget enqueueBudget,
-                      ByteBudget dequeueBudget) {
+                      ByteBudget dequeueBudget, LeaseObserver leases) {
+        this.leases = leases;
         this.connections = connections;
         this.enqueueBudget = enqueueBudget;
         this.dequeueBudget = dequeueBudget;
@@ -452,6 +454,7 @@ public final class PostgresMailQueue implements ManageableMailQueue {
                     }
                     List<QueueRows.Row> leased = rows.lease(connection, name.asString(), node.id(), settings.lease(), (int) wanted);
                     failures = 0;
+                    leases.leased(leased.size(), leased.size() < wanted);
                     if (leased.isEmpty()) {
                         bell.await(settings.poll().toMillis());
                         continue;

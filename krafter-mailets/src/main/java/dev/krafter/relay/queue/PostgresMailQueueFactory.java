@@ -34,6 +34,7 @@ public final class PostgresMailQueueFactory implements MailQueueFactory<Postgres
     private final QueueNode node;
     private final QueueWakeups wakeups;
     private final DirectConnections connections;
+    private final LeaseObserver leases;
     /** Message bytes being written to the queue, and read from it for delivery, at once, over all its queues. */
     private final ByteBudget enqueueBudget = new ByteBudget(PostgresMailQueue.ENQUEUE_BYTES_AT_ONCE);
     private final ByteBudget dequeueBudget = new ByteBudget(PostgresMailQueue.DEQUEUE_BYTES_AT_ONCE);
@@ -42,6 +43,13 @@ public final class PostgresMailQueueFactory implements MailQueueFactory<Postgres
     public PostgresMailQueueFactory(DataSource dataSource, DirectConnections directConnections,
                                     QueueSettings settings, QueueCompletion completion,
                                     MailQueueItemDecoratorFactory decorators) {
+        this(dataSource, directConnections, settings, completion, decorators, LeaseObserver.NONE);
+    }
+
+    public PostgresMailQueueFactory(DataSource dataSource, DirectConnections directConnections,
+                                    QueueSettings settings, QueueCompletion completion,
+                                    MailQueueItemDecoratorFactory decorators, LeaseObserver leases) {
+        this.leases = leases;
         this.rows = new QueueRows(dataSource, completion.leaseReading());
         this.settings = settings;
         this.completion = completion;
@@ -66,7 +74,7 @@ public final class PostgresMailQueueFactory implements MailQueueFactory<Postgres
     @Override
     public PostgresMailQueue createQueue(MailQueueName name, PrefetchCount count) {
         return queues.computeIfAbsent(name,
-            queueName -> new PostgresMailQueue(queueName, rows, node, wakeups, settings, completion, decorators, connections, enqueueBudget, dequeueBudget));
+            queueName -> new PostgresMailQueue(queueName, rows, node, wakeups, settings, completion, decorators, connections, enqueueBudget, dequeueBudget, leases));
     }
 
     /** The spool, created on first use as James's own components do. */
