@@ -26,6 +26,7 @@ import com.google.inject.Scopes;
 import dev.krafter.relay.db.Database;
 import dev.krafter.relay.mailets.DeliveryOutcome;
 import dev.krafter.relay.memory.RestingMemory;
+import dev.krafter.relay.pacing.InFlow;
 import dev.krafter.relay.queue.PostgresMailQueueFactory;
 import dev.krafter.relay.queue.QueueGauges;
 import dev.krafter.relay.server.startup.LegacyQueueStore;
@@ -83,9 +84,10 @@ public final class KrafterRelayServer implements AutoCloseable {
         PostgresMailQueueFactory queues = null;
         try {
             database.migrate();
+            InFlow inFlow = new InFlow(InFlow.DEFAULT_CAP);
             queues = new PostgresMailQueueFactory(database.dataSource(), database::connectDirect,
                 settings.queue(NodeIdentity.of(settings.home(), settings.environment())),
-                new DeliveryOutcome(), new RawMailQueueItemDecoratorFactory());
+                new DeliveryOutcome(), new RawMailQueueItemDecoratorFactory(), inFlow);
             QueueGauges gauges = new QueueGauges(database.dataSource(), MailQueueFactory.SPOOL.asString(), Clock.systemUTC());
             Configuration configuration = Configuration.builder()
                 .workingDirectory(settings.home().toFile())
@@ -97,7 +99,7 @@ public final class KrafterRelayServer implements AutoCloseable {
                     new RelayDataModule(),
                     new NaiveDelegationStoreModule(),
                     new MailetProcessingModule(),
-                    new SpoolQueueModule(queues, gauges),
+                    new SpoolQueueModule(queues, gauges, inFlow),
                     new ProtocolHandlerModule(),
                     new SMTPServerModule(),
                     new AdminModule(admin),

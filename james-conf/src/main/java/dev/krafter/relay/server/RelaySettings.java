@@ -77,6 +77,24 @@ public record RelaySettings(Path home, Path confDir, String smtpBindAddress, int
         return window;
     }
 
+    /**
+     * KRAFTER_IN_FLOW_DELAY (1s): the longest a MAIL FROM waits while this node takes mail in faster
+     * than its delivery threads take it from the spool (InFlowDelayHook); 0: never.
+     */
+    public java.time.Duration inFlowDelay() {
+        String value = environment.getOrDefault("KRAFTER_IN_FLOW_DELAY", "1s").trim();
+        java.time.Duration delay;
+        try {
+            delay = org.apache.james.util.DurationParser.parse(value, java.time.temporal.ChronoUnit.SECONDS);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("KRAFTER_IN_FLOW_DELAY must be a duration such as 1s or 500ms, not \"" + value + "\"");
+        }
+        if (delay.isNegative() || delay.compareTo(java.time.Duration.ofSeconds(10)) > 0) {
+            throw new IllegalArgumentException("KRAFTER_IN_FLOW_DELAY must be between 0 and 10s, not " + value);
+        }
+        return delay;
+    }
+
     private java.time.Duration queueLease() {
         return java.time.Duration.ofSeconds(Long.parseLong(environment.getOrDefault("KRAFTER_QUEUE_LEASE_SECONDS", "60").trim()));
     }
@@ -107,6 +125,7 @@ public record RelaySettings(Path home, Path confDir, String smtpBindAddress, int
             Map.entry("krafter.smtp.connectionLimitPerIP", proxyProtocol ? "0" : "200"),
             Map.entry("krafter.smtp.maxMessagesPerConnection", environment.getOrDefault("KRAFTER_MAX_MESSAGES_PER_CONNECTION",
                 String.valueOf(MessagesPerConnectionHook.DEFAULT_MAX_MESSAGES))),
+            Map.entry("krafter.smtp.inFlowDelay", inFlowDelay().toMillis() + "ms"),
             Map.entry("krafter.tls.cert", "file://" + tlsCert.toAbsolutePath()),
             Map.entry("krafter.tls.key", "file://" + tlsKey.toAbsolutePath()),
             Map.entry("krafter.tls.provider", tlsProvider(environment)),

@@ -12,6 +12,7 @@ import com.google.inject.Provides;
 import com.google.inject.Singleton;
 
 import dev.krafter.relay.emails.EmailRecords;
+import dev.krafter.relay.pacing.InFlow;
 import dev.krafter.relay.policy.SenderPolicy;
 import dev.krafter.relay.queue.PostgresMailQueue;
 import dev.krafter.relay.queue.PostgresMailQueueFactory;
@@ -19,23 +20,26 @@ import dev.krafter.relay.queue.QueueGauges;
 import dev.krafter.relay.submission.Submissions;
 
 /**
- * The spool queue in PostgreSQL, bound where James's components look for a queue (the spooler,
+ * The spool queue in PostgreSQL and the pace of its intake ({@link InFlow}), bound where James's components look for a queue (the spooler,
  * the mailets' retries), and the accept sequence that writes to it. The factory is built and closed
  * by {@link KrafterRelayServer}, around James's own life cycle.
  */
 class SpoolQueueModule extends AbstractModule {
     private final PostgresMailQueueFactory factory;
     private final QueueGauges gauges;
+    private final InFlow inFlow;
 
-    SpoolQueueModule(PostgresMailQueueFactory factory, QueueGauges gauges) {
+    SpoolQueueModule(PostgresMailQueueFactory factory, QueueGauges gauges, InFlow inFlow) {
         this.factory = factory;
         this.gauges = gauges;
+        this.inFlow = inFlow;
     }
 
     @Override
     protected void configure() {
         bind(PostgresMailQueueFactory.class).toInstance(factory);
         bind(QueueGauges.class).toInstance(gauges);
+        bind(InFlow.class).toInstance(inFlow);
         bind(MailQueueItemDecoratorFactory.class).to(RawMailQueueItemDecoratorFactory.class);
     }
 

@@ -40,6 +40,8 @@ public class RelayEvents {
     public static final String SMTP_DEFERRED = "krafter_smtp_deferred";
     public static final String SMTP_DUPLICATE = "krafter_smtp_duplicate";
     public static final String SMTP_RATE_LIMITED = "krafter_smtp_rate_limited";
+    public static final String SMTP_IN_FLOW_DELAYED = "krafter_smtp_in_flow_delayed";
+    public static final String SMTP_IN_FLOW_DELAY_MS = "krafter_smtp_in_flow_delay_milliseconds";
     public static final String SMTP_DECISION = "krafter_smtp_decision_seconds";
     public static final String SES_SEND = "krafter_ses_send_seconds";
     public static final String SES_OUTCOME = "krafter_ses_outcome";
@@ -66,7 +68,7 @@ public class RelayEvents {
         this.log = Objects.requireNonNull(log, "log");
         // Registered up front so that a scrape shows them at 0 before the first event.
         for (String name : new String[] {AUTH_ACCEPTED, AUTH_FAILED, SMTP_ACCEPTED, SMTP_REJECTED, SMTP_DEFERRED, SMTP_DUPLICATE,
-            SMTP_RATE_LIMITED,
+            SMTP_RATE_LIMITED, SMTP_IN_FLOW_DELAYED, SMTP_IN_FLOW_DELAY_MS,
             DELIVERY_FAILED, SES_OUTCOME + "_sent", SES_OUTCOME + "_retry", SES_OUTCOME + "_failed"}) {
             meter(name);
         }
@@ -157,6 +159,15 @@ public class RelayEvents {
         meter(SMTP_RATE_LIMITED).increment();
         log.event("smtp.deferred").with("key_prefix", keyPrefix).with("account", account).with("remote_ip", remoteIp)
             .with("outcome", "rate_limited_" + limit).with("smtp_code", 451).with("phase", "mail").write();
+    }
+
+    /**
+     * A {@code MAIL FROM} that waited for the delivery threads to take mail in; counted, not logged
+     * per command, as it happens to every sender at once when it happens.
+     */
+    public void smtpInFlowDelayed(Duration waited) {
+        meter(SMTP_IN_FLOW_DELAYED).increment();
+        meter(SMTP_IN_FLOW_DELAY_MS).add((int) Math.min(Integer.MAX_VALUE, waited.toMillis()));
     }
 
     /**

@@ -18,7 +18,7 @@ import dev.krafter.relay.pacing.SendPacer;
 /**
  * {@code MAIL FROM} while the spool would take too long to reach SES at the account's rate, or the
  * 24-hour quota is spent → {@code 451 4.7.1 Sending rate limit reached, try again later}, before the
- * client uploads a body. Reads the pacer's cached decision only: this runs on the Netty event loop.
+ * client uploads a body. Reads the pacer's cached decision only: no database round trip per MAIL.
  */
 public class RateLimitHook implements MailHook {
     private final SendPacer pacer;

@@ -169,6 +169,12 @@ public final class SesStandIn implements AutoCloseable {
         answerOnly(okJson("{\"MessageId\":\"ses-{{randomValue type='UUID'}}\"}").withTransformers("response-template"));
     }
 
+    /** From now on every SendEmail gets 200 with a fresh MessageId, each after {@code delay}: a slow SES. */
+    public void acceptAfter(Duration delay) {
+        answerOnly(okJson("{\"MessageId\":\"ses-{{randomValue type='UUID'}}\"}").withTransformers("response-template")
+            .withFixedDelay((int) delay.toMillis()));
+    }
+
     /** Every SendEmail gets 200 with this MessageId. */
     public void acceptAll(String messageId) {
         answer(okJson("{\"MessageId\":\"" + messageId + "\"}"));
