@@ -32,7 +32,8 @@ public final class InFlow implements LeaseObserver {
 
     @Override
     public void leased(int leased, boolean drained) {
-        // Racing MAILs may take tokens meanwhile: the cap is kept to within a few, which is all it needs.
+        // MAILs can only lower the count between the read and the release, so one consumer never
+        // takes it past the cap; two queues' consumers at once could by a lease, which is harmless.
         int room = cap - tokens.availablePermits();
         int add = drained ? room : Math.min(room, leased);
         if (add > 0) {
