@@ -69,10 +69,9 @@ public record RelaySettings(Path home, Path confDir, String smtpBindAddress, int
      * X-Krafter-Idempotency-Key from the same account is answered as a duplicate; 0: never.
      */
     public java.time.Duration dedupWindow() {
-        String value = environment.getOrDefault("KRAFTER_DEDUP_WINDOW", "24h").trim();
-        java.time.Duration window = org.apache.james.util.DurationParser.parse(value, java.time.temporal.ChronoUnit.SECONDS);
+        java.time.Duration window = duration(environment, "KRAFTER_DEDUP_WINDOW", "24h");
         if (window.isNegative()) {
-            throw new IllegalArgumentException("KRAFTER_DEDUP_WINDOW must not be negative, not " + value);
+            throw new IllegalArgumentException("KRAFTER_DEDUP_WINDOW must not be negative, not " + environment.get("KRAFTER_DEDUP_WINDOW"));
         }
         return window;
     }
@@ -82,17 +81,21 @@ public record RelaySettings(Path home, Path confDir, String smtpBindAddress, int
      * than its delivery threads take it from the spool (InFlowDelayHook); 0: never.
      */
     public java.time.Duration inFlowDelay() {
-        String value = environment.getOrDefault("KRAFTER_IN_FLOW_DELAY", "1s").trim();
-        java.time.Duration delay;
-        try {
-            delay = org.apache.james.util.DurationParser.parse(value, java.time.temporal.ChronoUnit.SECONDS);
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("KRAFTER_IN_FLOW_DELAY must be a duration such as 1s or 500ms, not \"" + value + "\"");
-        }
+        java.time.Duration delay = duration(environment, "KRAFTER_IN_FLOW_DELAY", "1s");
         if (delay.isNegative() || delay.compareTo(java.time.Duration.ofSeconds(10)) > 0) {
-            throw new IllegalArgumentException("KRAFTER_IN_FLOW_DELAY must be between 0 and 10s, not " + value);
+            throw new IllegalArgumentException("KRAFTER_IN_FLOW_DELAY must be between 0 and 10s, not " + environment.get("KRAFTER_IN_FLOW_DELAY").trim());
         }
         return delay;
+    }
+
+    /** A duration setting in James's syntax (a bare number is seconds); an unreadable one is refused with the variable's name. */
+    private static java.time.Duration duration(Map<String, String> env, String name, String fallback) {
+        String value = env.getOrDefault(name, fallback).trim();
+        try {
+            return org.apache.james.util.DurationParser.parse(value, java.time.temporal.ChronoUnit.SECONDS);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(name + " must be a duration such as 1s or 500ms, not \"" + value + "\"");
+        }
     }
 
     private java.time.Duration queueLease() {
