@@ -130,7 +130,7 @@ class SesOutageUnderLoadTest {
 
     /**
      * The newest stub wins in WireMock, so nothing is reset: resetting first leaves a moment with no
-     * stub, when SES "answers" 404, which the relay rightly treats as a permanent refusal.
+     * stub, when SES "answers" 404, which the relay holds as an answer that is not SES's: a retry the test did not mean.
      */
     static void answer(WireMockServer ses, ResponseDefinitionBuilder response) {
         ses.stubFor(post(urlPathEqualTo(SEND_EMAIL)).willReturn(response));

@@ -18,7 +18,9 @@ import software.amazon.awssdk.services.sesv2.model.TooManyRequestsException;
  * <p>The rule: what a later identical request could succeed at is {@link SesOutcome.Retry} (throttling,
  * 5xx, timeouts, connection errors, paused sending, bad or expired credentials — the last two need an
  * operator, not a different message); what SES refuses because of this message or its sender is
- * {@link SesOutcome.Failed} with SES's own text, so the email record tells the user why.
+ * {@link SesOutcome.Failed} with SES's own text, so the email record tells the user why. An HTTP error
+ * without SES's error type (a wrong endpoint, path or region, a proxy in between) did not come from
+ * SES's API: it says nothing about the message, so the mail is held and an operator alerted.
  */
 public final class SesFailureClassifier {
 
@@ -39,7 +41,8 @@ public final class SesFailureClassifier {
         if (!(e instanceof AwsServiceException service)) {
             return false;
         }
-        return service instanceof AccountSuspendedException
+        return !fromSes(service)
+            || service instanceof AccountSuspendedException
             || service instanceof SendingPausedException
             || service instanceof NotFoundException
             || service instanceof MailFromDomainNotVerifiedException
@@ -48,6 +51,9 @@ public final class SesFailureClassifier {
 
     private static SesOutcome classifyServiceError(AwsServiceException e) {
         String reason = describe(e);
+        if (!fromSes(e)) {
+            return new SesOutcome.Retry(reason);
+        }
         if (e instanceof MessageRejectedException
             || e instanceof MailFromDomainNotVerifiedException
             || e instanceof AccountSuspendedException
@@ -66,6 +72,12 @@ public final class SesFailureClassifier {
         }
         // Another 4xx: a request SES will refuse again, identically.
         return new SesOutcome.Failed(reason);
+    }
+
+    /** SES names every error it returns (x-amzn-ErrorType or the body's __type); anything else answered in its place. */
+    private static boolean fromSes(AwsServiceException e) {
+        AwsErrorDetails details = e.awsErrorDetails();
+        return details != null && details.errorCode() != null && !details.errorCode().isBlank();
     }
 
     /** SES's error code and its message, e.g. {@code MessageRejected: Email address is not verified.} */

@@ -10,6 +10,7 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static dev.krafter.relay.ses.SesStandIn.SEND_EMAIL;
 import static dev.krafter.relay.ses.SesStandIn.error;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.Test;
 
 import com.github.tomakehurst.wiremock.http.Fault;
 
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.sesv2.SesV2Client;
 
 /** The real SDK against the WireMock stand-in: request shape and the classification of SES's answers. */
@@ -114,6 +116,19 @@ class SesGatewayTest {
         assertOutcome(aResponse().withStatus(503), new SesOutcome.Retry("HTTP 503"));
         assertOutcome(error(403, "UnrecognizedClientException", "The security token included in the request is invalid."),
             new SesOutcome.Retry("UnrecognizedClientException: The security token included in the request is invalid."));
+    }
+
+    @Test
+    void anErrorWithoutSesErrorTypeIsHeldForAnOperator() {
+        // What a wrong endpoint or a proxy answers: no x-amzn-ErrorType, no __type.
+        assertOutcome(aResponse().withStatus(404).withBody("Not Found"), new SesOutcome.Retry("HTTP 404"));
+        assertOutcome(aResponse().withStatus(400).withHeader("Content-Type", "text/html").withBody("<html>Bad Request</html>"),
+            new SesOutcome.Retry("HTTP 400"));
+
+        ses.reset();
+        ses.answer(aResponse().withStatus(404).withBody("Not Found"));
+        assertThatThrownBy(() -> client.sendEmail(email().request()))
+            .isInstanceOfSatisfying(SdkException.class, e -> assertThat(SesFailureClassifier.needsOperator(e)).isTrue());
     }
 
     @Test

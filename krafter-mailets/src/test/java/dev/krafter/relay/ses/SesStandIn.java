@@ -235,7 +235,7 @@ public final class SesStandIn implements AutoCloseable {
 
     /**
      * The new answers in before the old ones go: a call arriving in between gets one of them, never
-     * WireMock's 404 for "no stub", which the relay would take for a permanent SES refusal.
+     * WireMock's 404 for "no stub", which the relay would hold as an answer that is not SES's, a retry no test meant.
      */
     private void replaceAnswers(Runnable stubNew) {
         List<StubMapping> old = server.getStubMappings();
