@@ -473,6 +473,8 @@ public final class PostgresMailQueue implements ManageableMailQueue {
                     failures++;
                     closeQuietly(connection);
                     connection = null;
+                    // Nothing is leased until the database answers: holding senders back would not speed delivery up.
+                    leases.leased(0, true);
                     if (failures == 1 || failures % 60 == 0) {
                         LOGGER.warn("queue {}: cannot lease mail ({}); trying again", name.asString(), e.getMessage());
                     }

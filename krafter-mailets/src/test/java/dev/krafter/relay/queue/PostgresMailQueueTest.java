@@ -338,6 +338,38 @@ class PostgresMailQueueTest {
         }
     }
 
+    @Test
+    void aLeaseThatFailsIsToldAsDrainedSoNoSenderWaitsForIt() throws Exception {
+        List<String> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+        LeaseObserver observer = (leased, drained) -> told.add(leased + (drained ? " drained" : ""));
+        try (PostgresMailQueueFactory node = new PostgresMailQueueFactory(db.database().dataSource(), db.database()::connectDirect,
+                 new QueueSettings("observed-" + UUID.randomUUID(), LEASE, Duration.ofMillis(100), 16), QueueCompletion.NONE,
+                 new RawMailQueueItemDecoratorFactory(), observer);
+             TestSpool spool = new TestSpool(db)) {
+            node.spool().enQueue(mail("before"));
+            List<MailQueueItem> items = new java.util.concurrent.CopyOnWriteArrayList<>();
+            var subscription = Flux.from(node.spool().deQueue()).subscribe(items::add);
+            try {
+                Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> items.size() == 1);
+                assertThat(told).first().isEqualTo("1 drained"); // asked for more than the one ready mail
+                items.get(0).done(MailQueueItem.CompletionStatus.SUCCESS);
+
+                spool.execute("ALTER TABLE mail_queue RENAME TO mail_queue_away"); // as if the database were away
+                Thread.sleep(300); // what a lease begun before the rename told has been told: from here on each lease fails
+                told.clear();
+                Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> told.contains("0 drained"));
+                spool.execute("ALTER TABLE mail_queue_away RENAME TO mail_queue");
+                node.spool().enQueue(mail("after"));
+                Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> items.size() == 2);
+                assertThat(items.get(1).getMail().getName()).isEqualTo("after");
+                items.get(1).done(MailQueueItem.CompletionStatus.SUCCESS);
+            } finally {
+                subscription.dispose();
+                spool.execute("ALTER TABLE IF EXISTS mail_queue_away RENAME TO mail_queue");
+            }
+        }
+    }
+
     private static int outcomesWritten() {
         try (java.sql.Connection c = db.database().dataSource().getConnection();
              var s = c.createStatement(); var rs = s.executeQuery("SELECT count(*) FROM outcomes")) {
