@@ -41,7 +41,8 @@ public final class SesFailureClassifier {
         if (!(e instanceof AwsServiceException service)) {
             return false;
         }
-        return !fromSes(service)
+        // A bare 5xx (a load balancer's 503) is passing trouble; a bare 4xx is a wrong endpoint or a proxy.
+        return !fromSes(service) && service.statusCode() < 500
             || service instanceof AccountSuspendedException
             || service instanceof SendingPausedException
             || service instanceof NotFoundException

@@ -129,6 +129,11 @@ class SesGatewayTest {
         ses.answer(aResponse().withStatus(404).withBody("Not Found"));
         assertThatThrownBy(() -> client.sendEmail(email().request()))
             .isInstanceOfSatisfying(SdkException.class, e -> assertThat(SesFailureClassifier.needsOperator(e)).isTrue());
+
+        ses.reset();
+        ses.answer(aResponse().withStatus(503)); // a load balancer's passing trouble: retried, no alert
+        assertThatThrownBy(() -> client.sendEmail(email().request()))
+            .isInstanceOfSatisfying(SdkException.class, e -> assertThat(SesFailureClassifier.needsOperator(e)).isFalse());
     }
 
     @Test
