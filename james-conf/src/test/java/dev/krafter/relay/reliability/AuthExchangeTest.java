@@ -8,9 +8,10 @@ import java.util.Base64;
 import org.junit.jupiter.api.Test;
 
 /**
- * AUTH PLAIN and LOGIN exchanges that go wrong end cleanly (two James 3.8.1
+ * AUTH PLAIN and LOGIN exchanges that go wrong end cleanly (three James 3.8.1
  * defects, fixed by AuthCommandHandler): a bad continuation gets 501 and the next command is a command again;
- * a bad LOGIN username gets 501, not 451 and a disconnect. Each test connects from its own loopback
+ * a bad LOGIN username gets 501, not 451 and a disconnect; an empty password gets its own 535, not
+ * James's delegation. Each test connects from its own loopback
  * address so the failed-AUTH throttle of one does not touch another.
  */
 class AuthExchangeTest extends RelayWithKey {
@@ -77,6 +78,22 @@ class AuthExchangeTest extends RelayWithKey {
         try (Wire wire = open("127.2.0.9")) {
             assertThat(wire.command("AUTH PLAIN " + b64("\0apikey\0kr_live_wrong"))).startsWith("535");
             assertThat(wire.command("AUTH PLAIN " + b64("\0apikey\0" + key))).startsWith("235");
+        }
+    }
+
+    @Test
+    void anEmptyPasswordGetsItsOwnReasonAndAPlainMessageWithoutItsNulsA501() throws Exception {
+        String noKey = "535 5.7.8 Authentication failed: no API key was given (the password is empty)";
+        try (Wire wire = open("127.2.0.10")) {
+            assertThat(wire.command("AUTH PLAIN " + b64("\0apikey\0"))).isEqualTo(noKey);
+            Wire.expect(wire.command("AUTH LOGIN"), "334");
+            assertThat(wire.command(b64("apikey"))).startsWith("334");
+            assertThat(wire.command("")).isEqualTo(noKey);
+            assertThat(wire.command("AUTH PLAIN " + b64("apikey"))).isEqualTo("501 Could not decode parameters for AUTH PLAIN");
+            assertThat(wire.command("AUTH PLAIN " + b64("a\0b\0c\0d"))).isEqualTo("501 Could not decode parameters for AUTH PLAIN");
+            assertThat(wire.command("NOOP")).isEqualTo("250 2.0.0 OK");
+            // authcid NUL passwd, without the authzid's NUL: taken as before
+            assertThat(wire.command("AUTH PLAIN " + b64("apikey\0" + key))).startsWith("235");
         }
     }
 }

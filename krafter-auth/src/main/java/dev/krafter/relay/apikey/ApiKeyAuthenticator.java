@@ -20,6 +20,9 @@ public final class ApiKeyAuthenticator {
         if (!USERNAME.equals(username)) {
             return new Refused(Reason.WRONG_USERNAME);
         }
+        if (password == null || password.isEmpty()) {
+            return new Refused(Reason.EMPTY_KEY);  // typically an unset environment variable in the app's settings
+        }
         ApiKeySecret secret = new ApiKeySecret(password);
         Optional<ApiKey> key = secret.wellFormed() ? store.find(secret) : Optional.empty();
         if (key.isEmpty()) {

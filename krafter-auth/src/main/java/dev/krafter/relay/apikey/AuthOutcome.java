@@ -12,6 +12,7 @@ public sealed interface AuthOutcome {
     /** Each reason's text tells the user what to fix without echoing what they sent. */
     enum Reason {
         WRONG_USERNAME("the username must be the literal string 'apikey'"),
+        EMPTY_KEY("no API key was given (the password is empty)"),
         UNKNOWN_KEY("API key is invalid"),
         REVOKED_KEY("API key has been revoked"),
         MISSING_SCOPE("API key lacks the 'mail:send' scope");

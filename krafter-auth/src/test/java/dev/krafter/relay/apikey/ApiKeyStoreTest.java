@@ -67,7 +67,9 @@ class ApiKeyStoreTest {
         assertThat(auth.authenticate("apikey", revoked.secret().value())).isEqualTo(new Refused(Reason.REVOKED_KEY));
         assertThat(auth.authenticate("apikey", "kr_live_" + "A".repeat(40))).isEqualTo(new Refused(Reason.UNKNOWN_KEY));
         assertThat(auth.authenticate("apikey", "not a key\0with nul")).isEqualTo(new Refused(Reason.UNKNOWN_KEY));
-        assertThat(auth.authenticate("apikey", "")).isEqualTo(new Refused(Reason.UNKNOWN_KEY));
+        assertThat(auth.authenticate("apikey", "")).isEqualTo(new Refused(Reason.EMPTY_KEY));
+        assertThat(auth.authenticate("apikey", null)).isEqualTo(new Refused(Reason.EMPTY_KEY));
+        assertThat(auth.authenticate("someone@example.com", "")).isEqualTo(new Refused(Reason.WRONG_USERNAME));
     }
 
     @Test

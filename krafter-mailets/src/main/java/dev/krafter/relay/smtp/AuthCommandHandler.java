@@ -1,9 +1,7 @@
 package dev.krafter.relay.smtp;
 
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.Base64;
-import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.function.BiFunction;
@@ -17,12 +15,14 @@ import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.protocols.smtp.core.esmtp.AuthCmdHandler;
 
 /**
- * James's {@code AUTH} command with its PLAIN and LOGIN exchanges redone, for two defects of 3.8.1
+ * James's {@code AUTH} command with its PLAIN and LOGIN exchanges redone, for three defects of 3.8.1
  * (docs/reliability.md, "Defects found"): an undecodable {@code AUTH PLAIN} continuation answered 501 but
- * left the exchange open, so the client's next command was read as credentials; and an {@code AUTH
- * LOGIN} username that is not base64, empty or over 255 characters threw (451 and disconnect). Here
- * each continuation line ends its step of the exchange before it is looked at, and a bad username is
- * a 501. The replies otherwise are James's, and the credentials go through James's
+ * left the exchange open, so the client's next command was read as credentials; an {@code AUTH LOGIN}
+ * username that is not base64, empty or over 255 characters threw (451 and disconnect); and an
+ * {@code AUTH PLAIN} with an empty password went to James's delegation ({@code 535 Authentication
+ * Failed}, and an ERROR in the log for each attempt). Here each continuation line ends its step of
+ * the exchange before it is looked at, a bad username is a 501, and an empty password reaches the
+ * AuthHooks like any other. The replies otherwise are James's, and the credentials go through James's
  * {@link #doAuthTest} to the AuthHooks (ApiKeyAuthHook) as before. Other mechanisms, a second AUTH
  * and a missing argument are James's own code.
  */
@@ -63,24 +63,24 @@ public class AuthCommandHandler extends AuthCmdHandler {
         return prompt;
     }
 
-    /** RFC 4616: [authzid] NUL authcid NUL passwd; as James, empty fields are skipped. */
+    /**
+     * RFC 4616: [authzid] NUL authcid NUL passwd, the authzid ignored as James does; a message
+     * without the authzid's NUL (authcid NUL passwd) is taken too. Anything else cannot be read as
+     * credentials: 501, where James would try a delegation and log an error.
+     */
     private Response plain(SMTPSession session, String base64) {
-        List<String> tokens;
+        String[] fields;
         Username user;
         try {
-            tokens = Arrays.stream(decode(base64).split("\0")).filter(token -> !token.isBlank()).toList();
-            if (tokens.size() < 1 || tokens.size() > 3) {
+            fields = decode(base64).split("\0", -1);
+            if (fields.length < 2 || fields.length > 3) {
                 return PLAIN_UNDECODABLE;
             }
-            user = Username.of(tokens.get(tokens.size() == 3 ? 1 : 0));
+            user = Username.of(fields[fields.length - 2]);
         } catch (IllegalArgumentException e) {
             return PLAIN_UNDECODABLE;
         }
-        return switch (tokens.size()) {
-            case 1 -> doDelegation(session, user);
-            case 2 -> doAuthTest(session, user, tokens.get(1), "PLAIN");
-            default -> doAuthTest(session, user, tokens.get(2), "PLAIN");
-        };
+        return doAuthTest(session, user, fields[fields.length - 1], "PLAIN");
     }
 
     private Response loginUser(SMTPSession session, String base64) {
